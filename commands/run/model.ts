@@ -1,0 +1,64 @@
+import { Args, Command, Flags } from '@oclif/core';
+import { splitAtScript } from '../../src/cli/split-argv.js';
+import { runVersions } from '../../src/cli/versions.js';
+import { resolveConfig } from '../../src/config/resolve.js';
+import { CONFIG_KEYS, CONFIG_SCHEMA, type ConfigKey } from '../../src/config/schema.js';
+import { isFabricUserError } from '../../src/errors.js';
+import { launchRun } from '../../src/launcher/launch-run.js';
+
+/** One string flag per config key, generated from the schema so help, YAML and env never disagree. */
+const configFlags = Object.fromEntries(
+  CONFIG_KEYS.map((key) => {
+    const spec = CONFIG_SCHEMA[key];
+    return [spec.flag, Flags.string({ description: `${spec.description} [env: ${spec.env}] [default: ${String(spec.default)}]`, helpValue: spec.valueHint, helpGroup: 'FABRIC' })];
+  }),
+);
+
+export default class RunModel extends Command {
+  static override summary = 'Run a TypeScript training script that exports train(fabric, args).';
+  static override description = `Loads <script> directly (no build step), builds Fabric from flags, FABRIC_* environment variables, --config, ./fabric.config.yaml and defaults (in that order of priority), starts the rank as a child process and shows its progress. Fabric's flags go before the script path; everything after it is passed to the script untouched (a "--" right after the script path is dropped). Each run gets its own directory <root-dir>/<name>/version_<N>/ with run.json, rank_0.log, metrics.csv and checkpoints/.`;
+  static override examples = [
+    { description: 'Train the two-spirals demo on the default CPU backend', command: '<%= config.bin %> run model templates/mlp/train.ts' },
+    { description: 'Fix the seed and name the run', command: '<%= config.bin %> run model --seed=42 --name=spirals templates/mlp/train.ts' },
+    { description: 'Pass arguments to the script (after the script path)', command: '<%= config.bin %> run model templates/mlp/train.ts -- --steps 300' },
+    { description: 'Use settings from a YAML file, overriding one of them', command: '<%= config.bin %> run model --config fabric.config.yaml --precision=32-true train.ts' },
+  ];
+  static override strict = false;
+  static override args = {
+    script: Args.string({ description: 'Path of the training script (.ts or .js).', required: false }),
+  };
+  static override flags = {
+    config: Flags.string({ description: 'YAML file with Fabric settings (flags and FABRIC_* env override it).', helpValue: '<file.yaml>', helpGroup: 'FABRIC' }),
+    ...configFlags,
+  };
+
+  async run(): Promise<void> {
+    const valueFlags = new Set(['config', ...CONFIG_KEYS.map((k) => CONFIG_SCHEMA[k].flag)]);
+    const { fabricArgv, script, scriptArgs } = splitAtScript(this.argv, valueFlags);
+    const { flags } = await this.parse(RunModel, [...fabricArgv, ...(script ? [script] : [])]);
+    if (!script) {
+      this.error('No training script given. Pass the path of a TypeScript file that exports `train(fabric, args)`, e.g. `fabric run model train.ts`. See `fabric run model --help`.', { exit: 2 });
+    }
+    try {
+      const given: Partial<Record<ConfigKey, unknown>> = {};
+      for (const key of CONFIG_KEYS) {
+        const value = (flags as Record<string, string | undefined>)[CONFIG_SCHEMA[key].flag];
+        if (value !== undefined) given[key] = value;
+      }
+      const resolved = resolveConfig({ flags: given, env: process.env, configFile: flags.config, cwd: process.cwd() });
+      const { exitCode } = await launchRun({
+        script,
+        scriptArgs,
+        resolved,
+        command: ['fabric', 'run', 'model', ...this.argv],
+        cwd: process.cwd(),
+        versions: runVersions(this.config.version),
+        print: (line) => process.stdout.write(`${line}\n`),
+      });
+      if (exitCode !== 0) this.exit(exitCode);
+    } catch (error) {
+      if (isFabricUserError(error)) this.error(error.message, { exit: 2 });
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import { FabricUserError } from '../errors.js';
+import type { Accelerator, ResolvedAccelerator, Tf } from './accelerator.js';
+import { cpuAccelerator } from './cpu.js';
+import { cudaAccelerator } from './cuda.js';
+import { webgpuAccelerator } from './webgpu.js';
+
+const registry = new Map<string, Accelerator>();
+
+export function registerAccelerator(accelerator: Accelerator): void {
+  if (registry.has(accelerator.name)) {
+    throw new Error(`An accelerator named '${accelerator.name}' is already registered; pick another name.`);
+  }
+  registry.set(accelerator.name, accelerator);
+}
+
+export function registeredAccelerators(): Accelerator[] {
+  return [...registry.values()];
+}
+
+registerAccelerator(cpuAccelerator);
+registerAccelerator(cudaAccelerator);
+registerAccelerator(webgpuAccelerator);
+
+/** Lightning names that have no TensorFlow.js counterpart on Node, with what to use instead. */
+const UNSUPPORTED: Record<string, string> = {
+  mps: "--accelerator=mps (Apple Metal) has no TensorFlow.js backend on Node. Use --accelerator=cpu (tfjs-node uses Apple's Accelerate on macOS) instead.",
+  tpu: '--accelerator=tpu has no TensorFlow.js backend on Node. Use --accelerator=cuda for NVIDIA GPUs or --accelerator=cpu.',
+};
+
+/** Activates the accelerator's backend on `tf`. `auto` picks cuda when tfjs-node-gpu loads, else cpu; `gpu` means cuda. */
+export async function resolveAccelerator(name: string, tf: Tf, env: NodeJS.ProcessEnv): Promise<ResolvedAccelerator> {
+  if (UNSUPPORTED[name]) throw new FabricUserError(UNSUPPORTED[name]);
+  if (name === 'auto') {
+    const chosen = (await cudaAccelerator.isAvailable()) ? cudaAccelerator : cpuAccelerator;
+    const resolved = await chosen.resolve(tf, env);
+    return { ...resolved, reason: `auto: ${resolved.reason}` };
+  }
+  const accelerator = registry.get(name === 'gpu' ? 'cuda' : name);
+  if (!accelerator) {
+    throw new FabricUserError(`Unknown accelerator '${name}'. Choose one of: ${[...registry.keys(), 'auto'].join(', ')}.`);
+  }
+  return accelerator.resolve(tf, env);
+}

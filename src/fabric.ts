@@ -1,0 +1,338 @@
+import * as tf from '@tensorflow/tfjs';
+import { FabricUserError } from './errors.js';
+import { callHook } from './callbacks/dispatch.js';
+import { connect, type Connection, type ConnectorOptions } from './connector.js';
+import { readCheckpoint, restoreCheckpoint, saveCheckpoint, assignParams, type CheckpointState, type SaveFilter } from './checkpoint/state.js';
+import { readSafetensorsFile } from './checkpoint/safetensors.js';
+import { DataLoader } from './data/dataloader.js';
+import { ProgressReporter } from './launcher/progress-reporter.js';
+import type { Logger } from './loggers/logger.js';
+import { createLoggers } from './loggers/create.js';
+import { getRngState, seedEverything, setRngState } from './seed.js';
+import type { ReduceOp, Strategy } from './strategies/strategy.js';
+import { FabricOptimizer } from './wrappers/fabric-optimizer.js';
+import { ParamSet, type Trainable } from './wrappers/param-set.js';
+
+export interface FabricOptions extends ConnectorOptions {
+  /** Objects whose methods `fabric.call(hookName, ...)` invokes. */
+  callbacks?: object[];
+  /** Logger instances, or names ('csv') created in the run directory. Under the CLI the run's loggers are added. */
+  loggers?: (Logger | string)[];
+}
+
+export type TrainFn = (fabric: Fabric, args: string[]) => unknown | Promise<unknown>;
+
+type OptimizerTuple<O extends tf.Optimizer[]> = { [K in keyof O]: FabricOptimizer };
+
+/**
+ * The one object a training script talks to. It stays thin: devices, ranks and numbers are the
+ * connector's parts; Fabric wires them to the user's loop.
+ */
+export class Fabric {
+  /** The tfjs namespace with the chosen backend active; use it so the script and Fabric share one engine. */
+  readonly tf = tf;
+  callbacks: object[];
+  loggers: Logger[] = [];
+  private connection?: Connection;
+  private readonly paramSets = new Map<unknown, ParamSet>();
+  private readonly optimizers = new Map<tf.Optimizer, FabricOptimizer>();
+  private reporter?: ProgressReporter;
+  private stepOverride = 0;
+  private logCalls = 0;
+  private syncEnabled = true;
+  private readonly flushOnExit = () => this.flushLoggers();
+
+  constructor(private readonly options: FabricOptions = {}) {
+    this.callbacks = [...(options.callbacks ?? [])];
+  }
+
+  static seedEverything(seed: number): number {
+    return seedEverything(seed);
+  }
+
+  /** Activates the backend and joins the other ranks; then runs `fn(fabric)` if given. */
+  async launch<T>(fn?: (fabric: Fabric) => T | Promise<T>): Promise<T | undefined> {
+    if (!this.connection) {
+      this.connection = await connect(this.options, tf, process.env);
+      const runDir = process.env.FABRIC_RUN_DIR;
+      this.loggers = this.isGlobalZero ? createLoggers(this.options.loggers ?? [], this.connection.config, runDir) : [];
+      this.reporter = ProgressReporter.fromProcess(this.globalRank);
+      this.reporter.start(this.connection.accelerator.backend);
+      process.once('exit', this.flushOnExit);
+    }
+    return fn ? await fn(this) : undefined;
+  }
+
+  private get parts(): Connection {
+    if (!this.connection) throw new Error('Fabric is not launched yet: call `await fabric.launch()` first (the CLI does this before train()).');
+    return this.connection;
+  }
+
+  get strategy(): Strategy {
+    return this.parts.strategy;
+  }
+  get globalRank(): number {
+    return this.parts.environment.globalRank;
+  }
+  get localRank(): number {
+    return this.parts.environment.localRank;
+  }
+  get nodeRank(): number {
+    return this.parts.environment.nodeRank;
+  }
+  get worldSize(): number {
+    return this.parts.environment.worldSize;
+  }
+  get isGlobalZero(): boolean {
+    return this.globalRank === 0;
+  }
+  /** e.g. "cpu:0 (wasm)". */
+  get device(): string {
+    return `${this.parts.accelerator.accelerator}:${this.localRank} (${this.parts.accelerator.backend})`;
+  }
+  get backend(): string {
+    return this.parts.accelerator.backend;
+  }
+  get precision(): string {
+    return this.parts.precision.name;
+  }
+  get config() {
+    return this.parts.config;
+  }
+  get logger(): Logger | undefined {
+    return this.loggers[0];
+  }
+  /** Optimizer steps taken so far (by the first optimizer set up); the default step of `log`. */
+  get globalStep(): number {
+    const first = this.optimizers.values().next().value as FabricOptimizer | undefined;
+    return first ? first.stepCount : this.stepOverride;
+  }
+
+  /** Prepares a model and its optimizers; returns the model and one FabricOptimizer per optimizer. */
+  setup<M extends Trainable, O extends tf.Optimizer[]>(model: M, ...optimizers: O): [M, ...OptimizerTuple<O>] {
+    const params = this.setupModule(model);
+    const wrapped = optimizers.map((optimizer) => this.wrapOptimizer(optimizer, params));
+    return [model, ...wrapped] as [M, ...OptimizerTuple<O>];
+  }
+
+  setupModule<M extends Trainable>(model: M): ParamSet {
+    this.parts;
+    let params = this.paramSets.get(model);
+    if (!params) {
+      params = new ParamSet(model);
+      this.paramSets.set(model, params);
+    }
+    return params;
+  }
+
+  /** Binds optimizers to every parameter set up so far (use setup(model, opt) when there are several models). */
+  setupOptimizers<O extends tf.Optimizer[]>(...optimizers: O): OptimizerTuple<O> {
+    const all = [...this.paramSets.values()];
+    if (all.length !== 1) throw new FabricUserError('setupOptimizers needs exactly one model set up first; with several models use fabric.setup(model, optimizer) for each.');
+    return optimizers.map((o) => this.wrapOptimizer(o, all[0])) as OptimizerTuple<O>;
+  }
+
+  /** Gives each loader this rank's share of the data. */
+  setupDataloaders<L extends DataLoader<unknown, unknown>[]>(...loaders: L): L {
+    for (const loader of loaders) loader.distribute(this.worldSize, this.globalRank);
+    return loaders;
+  }
+
+  /** Computes gradients of the loss that `lossFn` returns, syncs them across ranks and adds them to the model's. Returns the loss value. */
+  async backward(lossFn: () => tf.Scalar, options: { model?: Trainable } = {}): Promise<number> {
+    const targets = options.model ? [this.paramSetOf(options.model)] : [...this.paramSets.values()];
+    if (targets.length === 0) throw new FabricUserError('fabric.backward found no model: call fabric.setup(model, optimizer) before training.');
+    const variables = targets.flatMap((p) => p.trainable);
+    const { precision, strategy } = this.parts;
+    const { value, grads } = tf.variableGrads(() => precision.scaleLoss(lossFn()), variables);
+    const loss = (await value.data())[0];
+    value.dispose();
+    for (const params of targets) {
+      const mine = new Map<string, tf.Tensor>();
+      for (const variable of params.trainable) {
+        const grad = grads[variable.name];
+        if (grad) mine.set(params.nameOf(variable.name)!, grad);
+      }
+      if (this.syncEnabled) await strategy.reduceGradients(mine);
+      params.accumulate(mine);
+    }
+    return loss;
+  }
+
+  /** Clips the accumulated gradients by global norm (returns the norm before clipping) or by value. */
+  clipGradients(model: Trainable, _optimizer: FabricOptimizer | undefined, options: { maxNorm?: number; normType?: number; clipVal?: number }): number {
+    const params = this.paramSetOf(model);
+    const { maxNorm, clipVal, normType = 2 } = options;
+    if ((maxNorm === undefined) === (clipVal === undefined)) throw new TypeError('clipGradients needs exactly one of { maxNorm } or { clipVal }.');
+    const entries = [...params.grads];
+    if (clipVal !== undefined) {
+      for (const [name, grad] of entries) {
+        params.grads.set(name, tf.clipByValue(grad, -clipVal, clipVal));
+        grad.dispose();
+      }
+      return Number.NaN;
+    }
+    const total = tf.tidy(() => {
+      const perTensor = entries.map(([, g]) => (normType === Infinity ? tf.max(tf.abs(g)) : tf.sum(tf.pow(tf.abs(g), normType))));
+      return normType === Infinity ? tf.max(tf.stack(perTensor)) : tf.pow(tf.addN(perTensor), 1 / normType);
+    });
+    const norm = total.dataSync()[0];
+    total.dispose();
+    const coefficient = maxNorm! / (norm + 1e-6);
+    if (coefficient < 1) {
+      for (const [name, grad] of entries) {
+        params.grads.set(name, tf.mul(grad, coefficient));
+        grad.dispose();
+      }
+    }
+    return norm;
+  }
+
+  /** Runs `fn` without gradient sync across ranks (gradient accumulation); the sync happens on the next backward outside it. */
+  async noBackwardSync<T>(_model: Trainable, enabled: boolean, fn: () => T | Promise<T>): Promise<T> {
+    const previous = this.syncEnabled;
+    this.syncEnabled = !enabled;
+    try {
+      return await fn();
+    } finally {
+      this.syncEnabled = previous;
+    }
+  }
+
+  allReduce(tensor: tf.Tensor, op: ReduceOp = 'mean'): Promise<tf.Tensor> {
+    return this.strategy.allReduce(tensor, op);
+  }
+  allGather(tensor: tf.Tensor): Promise<tf.Tensor> {
+    return this.strategy.allGather(tensor);
+  }
+  broadcast<T>(value: T, src = 0): Promise<T> {
+    return this.strategy.broadcast(value, src);
+  }
+  barrier(name?: string): Promise<void> {
+    return this.strategy.barrier(name);
+  }
+
+  /** Rank 0 runs `fn` first (e.g. to download or cache data), then the others. */
+  async rankZeroFirst<T>(fn: () => T | Promise<T>): Promise<T> {
+    if (!this.isGlobalZero) await this.barrier('rank-zero-first');
+    const result = await fn();
+    if (this.isGlobalZero) await this.barrier('rank-zero-first');
+    return result;
+  }
+
+  /** Runs a hook on every callback that has it, in order. */
+  call(hook: string, ...args: unknown[]): Promise<void> {
+    return callHook(this.callbacks, hook, args);
+  }
+
+  log(name: string, value: number | tf.Tensor, step?: number): void {
+    this.logDict({ [name]: value }, step);
+  }
+
+  /** Sends metrics to every logger and the launcher's progress view. Tensors must be scalars. */
+  logDict(metrics: Record<string, number | tf.Tensor>, step?: number): void {
+    const values: Record<string, number> = {};
+    for (const [name, value] of Object.entries(metrics)) values[name] = toNumber(name, value);
+    const at = step ?? (this.optimizers.size > 0 ? this.globalStep : this.logCalls++);
+    for (const logger of this.loggers) logger.logMetrics(values, at);
+    this.reporter?.update(at, values);
+  }
+
+  logHyperparams(params: Record<string, unknown>): void {
+    for (const logger of this.loggers) logger.logHyperparams(params);
+  }
+
+  /** Prints on rank 0 only. */
+  print(...args: unknown[]): void {
+    if (this.isGlobalZero) console.log(...args);
+  }
+
+  /** Wraps `fn` in the precision's rounding (a no-op at 32-true). */
+  autocast<T>(fn: () => T): T {
+    return this.parts.precision.autocast(fn);
+  }
+
+  /** Writes a checkpoint directory atomically: models/optimizers as safetensors, the rest as JSON. */
+  async save(path: string, state: CheckpointState, options: { filter?: SaveFilter } = {}): Promise<void> {
+    const meta = {
+      globalStep: this.globalStep,
+      rng: getRngState(),
+      precision: this.precision,
+      precisionState: this.parts.precision.stateDict(),
+      strategy: this.strategy.name,
+      worldSize: this.worldSize,
+      backend: this.backend,
+      tfjsVersion: tf.version.tfjs,
+      savedAt: new Date().toISOString(),
+    };
+    if (this.isGlobalZero) await saveCheckpoint(path, state, this.checkpointContext(), meta, options.filter);
+    await this.barrier('save');
+  }
+
+  /** Restores `state` in place from a checkpoint and returns the entries it did not ask for. */
+  async load(path: string, state: CheckpointState = {}, options: { strict?: boolean } = {}): Promise<Record<string, unknown>> {
+    const checkpoint = await readCheckpoint(path);
+    const rest = await restoreCheckpoint(checkpoint, state, this.checkpointContext(), options.strict ?? true);
+    const meta = checkpoint.state.fabric as { globalStep?: number; rng?: Parameters<typeof setRngState>[0]; precisionState?: Record<string, unknown> };
+    if (meta.globalStep !== undefined && this.optimizers.size === 0) this.stepOverride = meta.globalStep;
+    if (meta.rng) setRngState(meta.rng);
+    if (meta.precisionState) this.parts.precision.loadStateDict(meta.precisionState);
+    return rest;
+  }
+
+  /** Loads a bare .safetensors file (e.g. from `model.safetensors`) into a model. */
+  async loadRaw(path: string, model: Trainable, options: { strict?: boolean } = {}): Promise<void> {
+    const params = this.paramSets.get(model) ?? new ParamSet(model);
+    const file = await readSafetensorsFile(path);
+    assignParams(params, file.tensors, path, options.strict ?? true);
+  }
+
+  /** Flushes loggers and reports the end to the launcher (the CLI calls this after train()). */
+  async teardown(): Promise<void> {
+    this.reporter?.end();
+    for (const logger of this.loggers) logger.close();
+    process.off('exit', this.flushOnExit);
+    await this.connection?.strategy.teardown();
+    for (const params of this.paramSets.values()) params.zeroGrad();
+  }
+
+  /** Synchronous flush for signal handlers and process exit. */
+  flushLoggers(): void {
+    for (const logger of this.loggers) {
+      try {
+        logger.flush();
+      } catch (error) {
+        console.error(`Could not flush logger ${logger.name}: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  private wrapOptimizer(optimizer: tf.Optimizer, params: ParamSet): FabricOptimizer {
+    if (!(optimizer instanceof tf.Optimizer)) throw new TypeError('fabric.setup: optimizers must be tfjs optimizers such as tf.train.adam(1e-3).');
+    const wrapped = new FabricOptimizer(optimizer, params);
+    this.optimizers.set(optimizer, wrapped);
+    return wrapped;
+  }
+
+  private paramSetOf(model: Trainable): ParamSet {
+    const params = this.paramSets.get(model);
+    if (!params) throw new FabricUserError('This model was not set up: call fabric.setup(model, optimizer) first.');
+    return params;
+  }
+
+  private checkpointContext() {
+    return {
+      paramSetFor: (model: unknown) => this.paramSets.get(model),
+      optimizerFor: (optimizer: unknown) => this.optimizers.get(optimizer as tf.Optimizer) ?? [...this.optimizers.values()].find((o) => o === optimizer),
+    };
+  }
+}
+
+function toNumber(name: string, value: number | tf.Tensor): number {
+  if (typeof value === 'number') return value;
+  if (value instanceof tf.Tensor) {
+    if (value.size !== 1) throw new TypeError(`fabric.log('${name}'): expected a scalar, got a tensor of shape [${value.shape}]. Reduce it first (e.g. tf.mean).`);
+    return value.dataSync()[0];
+  }
+  throw new TypeError(`fabric.log('${name}'): expected a number or scalar tensor, got ${typeof value}.`);
+}

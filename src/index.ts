@@ -1,0 +1,13 @@
+export { Fabric, type FabricOptions, type TrainFn } from './fabric.js';
+export { FabricOptimizer } from './wrappers/fabric-optimizer.js';
+export { ParamSet, type Trainable } from './wrappers/param-set.js';
+export { DataLoader, type Dataset, type DataLoaderOptions } from './data/dataloader.js';
+export { DistributedSampler } from './data/distributed-sampler.js';
+export { tensorDataLoader } from './data/tensor-dataset.js';
+export { CsvLogger } from './loggers/csv.js';
+export type { Logger } from './loggers/logger.js';
+export { FabricUserError } from './errors.js';
+export { seedEverything } from './seed.js';
+export type { FabricConfig } from './config/schema.js';
+export type { Strategy, ReduceOp } from './strategies/strategy.js';
+export type { Precision } from './precision/precision.js';

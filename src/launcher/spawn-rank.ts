@@ -1,0 +1,44 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { LineSplitter, prefixRank } from '../tui/plain.js';
+
+/** The rank main next to this file (dist/src/launcher/rank-entry.js, or .ts when run from source). */
+function rankEntryPath(): string {
+  const here = fileURLToPath(import.meta.url);
+  return here.replace(/spawn-rank\.(js|ts)$/, (_m, ext: string) => `rank-entry.${ext}`);
+}
+
+export interface RankProcess {
+  rank: number;
+  child: ChildProcess;
+  logPath: string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Starts one rank: `node --import tsx rank-entry` with the run's env. Its stdout/stderr go to its log
+ * file and, line by line with a `[rank K]` prefix, to `echo` (rank 0 is shown live). IPC carries progress.
+ */
+export function spawnRank(options: { rank: number; env: NodeJS.ProcessEnv; logPath: string; cwd: string; echo?: (line: string) => void }): RankProcess {
+  // tsx is resolved from our own install (not the user's cwd) so a script anywhere loads.
+  const tsxUrl = import.meta.resolve('tsx');
+  const child = spawn(process.execPath, ['--enable-source-maps', '--import', tsxUrl, rankEntryPath()], {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  const log = fs.createWriteStream(options.logPath, { flags: 'a' });
+  for (const stream of [child.stdout!, child.stderr!]) {
+    const splitter = new LineSplitter((line) => options.echo?.(prefixRank(options.rank, line)));
+    stream.on('data', (chunk: Buffer) => {
+      log.write(chunk);
+      splitter.push(chunk);
+    });
+    stream.on('end', () => splitter.end());
+  }
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('close', (code, signal) => log.end(() => resolve({ code, signal })));
+  });
+  return { rank: options.rank, child, logPath: options.logPath, exited };
+}

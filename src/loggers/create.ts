@@ -1,0 +1,21 @@
+import { FabricUserError } from '../errors.js';
+import type { FabricConfig } from '../config/schema.js';
+import { createRunDir } from '../run-dir/run-dir.js';
+import { CsvLogger } from './csv.js';
+import type { Logger } from './logger.js';
+
+/**
+ * The loggers of a rank-0 process: instances passed in code, plus the named ones ('csv') from code or
+ * config, written into the run directory (the CLI's, or a new one under rootDir/name when run without it).
+ */
+export function createLoggers(requested: (Logger | string)[], config: FabricConfig, runDir: string | undefined): Logger[] {
+  const instances = requested.filter((l): l is Logger => typeof l !== 'string');
+  const names = new Set([...requested.filter((l): l is string => typeof l === 'string'), ...(runDir ? config.loggers : [])]);
+  if (names.size === 0) return instances;
+  const dir = runDir ?? createRunDir(config.rootDir, config.name).dir;
+  const named = [...names].map((name): Logger => {
+    if (name === 'csv') return new CsvLogger({ dir, flushEveryNSteps: config.flushLogsEveryNSteps });
+    throw new FabricUserError(`Logger '${name}' is not available in this version of tfjs-fabric; use loggers: [csv].`);
+  });
+  return [...instances, ...named];
+}

@@ -1,0 +1,12 @@
+/** What every experiment logger does; values arrive as plain numbers, never tensors. */
+export interface Logger {
+  readonly name: string;
+  /** Records `metrics` at the global `step`; calls for the same step add to one entry. */
+  logMetrics(metrics: Record<string, number>, step: number): void;
+  /** Records run settings; later calls add to (and override keys of) earlier ones. */
+  logHyperparams(params: Record<string, unknown>): void;
+  /** Writes everything buffered. Synchronous on purpose: it must work inside SIGTERM handlers and process 'exit'. */
+  flush(): void;
+  /** Flushes, then releases files; the logger accepts no more calls. */
+  close(): void;
+}

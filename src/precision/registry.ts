@@ -1,0 +1,28 @@
+import { FabricUserError } from '../errors.js';
+import { FullPrecision } from './full.js';
+import type { Precision } from './precision.js';
+
+const registry = new Map<string, { factory: () => Precision; description: string }>();
+
+export function registerPrecision(name: string, factory: () => Precision, description: string): void {
+  if (registry.has(name)) throw new Error(`A precision named '${name}' is already registered; pick another name.`);
+  registry.set(name, { factory, description });
+}
+
+registerPrecision('32-true', () => new FullPrecision(), 'float32 everywhere (TensorFlow.js native).');
+
+/** Precisions TensorFlow.js cannot offer at all, with what to use instead. */
+const IMPOSSIBLE: Record<string, string> = {
+  '64-true': "--precision=64-true needs float64 tensors, which TensorFlow.js does not have on any backend. Use --precision=32-true.",
+  'transformer-engine': '--precision=transformer-engine needs NVIDIA Transformer Engine (fp8), which TensorFlow.js cannot use. Use --precision=bf16-mixed or 32-true.',
+  'transformer-engine-float16': '--precision=transformer-engine-float16 needs NVIDIA Transformer Engine (fp8), which TensorFlow.js cannot use. Use --precision=16-mixed or 32-true.',
+};
+
+export function createPrecision(name: string): Precision {
+  if (IMPOSSIBLE[name]) throw new FabricUserError(IMPOSSIBLE[name]);
+  const entry = registry.get(name);
+  if (!entry) {
+    throw new FabricUserError(`--precision=${name} is not available in this version of tfjs-fabric. Available now: ${[...registry.keys()].join(', ')}.`);
+  }
+  return entry.factory();
+}
