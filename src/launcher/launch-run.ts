@@ -58,13 +58,17 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
     cwd: options.cwd,
   };
   writeRunInfo(run, info);
-  options.print(`tfjs-fabric: run directory ${path.relative(options.cwd, run.dir) || run.dir}`);
+  const shown = (p: string) => (path.relative(options.cwd, p).startsWith('..') ? p : path.relative(options.cwd, p));
+  options.print(`tfjs-fabric: run directory ${shown(run.dir)}`);
 
   const rank = spawnRank({ rank: 0, env: rankEnv(options, script, run, worldSize), logPath: run.rankLog(0), cwd: options.cwd, echo: options.print });
   const stopForwarding = forwardSignals(rank.child);
   let lastLine = 0;
   rank.child.on('message', (message: RankMessage) => {
-    if (message.type === 'start') return;
+    if (message.type === 'start') {
+      options.print(prefixRank(message.rank, `started on backend '${message.backend}'`));
+      return;
+    }
     appendProgress(run.progress, { kind: message.type, rank: message.rank, step: message.step, time: message.time, metrics: message.metrics, ...(message.type === 'progress' ? { stepsPerSecond: message.stepsPerSecond } : {}) });
     const due = Date.now() - lastLine >= config.progressInterval * 1000;
     if (message.type === 'end' || due) {
@@ -77,8 +81,12 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
   const exitCode = code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0);
   const status: RunInfo['status'] = exitCode === 0 ? 'finished' : signal || exitCode === 130 || exitCode === 143 ? 'interrupted' : 'failed';
   writeRunInfo(run, { ...info, status, exitCode, endTime: new Date().toISOString() });
-  if (exitCode !== 0) {
-    options.print(prefixRank(0, `exited with code ${exitCode}${signal ? ` (${signal})` : ''}. Full log: ${run.rankLog(0)}`));
+  if (exitCode === 0) {
+    const seconds = ((Date.now() - Date.parse(info.startTime)) / 1000).toFixed(1);
+    const checkpoints = fs.readdirSync(run.checkpoints).length;
+    options.print(`tfjs-fabric: finished in ${seconds} s. Metrics: ${shown(run.metricsCsv)}  Checkpoints: ${shown(run.checkpoints)} (${checkpoints})  Log: ${shown(run.rankLog(0))}`);
+  } else {
+    options.print(prefixRank(0, `exited with code ${exitCode}${signal ? ` (${signal})` : ''}. Full log: ${shown(run.rankLog(0))}`));
   }
   return { exitCode, run };
 }
