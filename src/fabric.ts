@@ -53,10 +53,13 @@ export class Fabric {
   /** Activates the backend and joins the other ranks; then runs `fn(fabric)` if given. */
   async launch<T>(fn?: (fabric: Fabric) => T | Promise<T>): Promise<T | undefined> {
     if (!this.connection) {
-      this.connection = await connect(this.options, tf, process.env);
+      // callbacks and logger instances are Fabric's own; only the settings the CLI can also set go to the connector.
+      const { callbacks: _callbacks, loggers: _loggers, ...settings } = this.options;
+      this.connection = await connect(settings, tf, process.env);
       const runDir = process.env.FABRIC_RUN_DIR;
       this.loggers = this.isGlobalZero ? createLoggers(this.options.loggers ?? [], this.connection.config, runDir) : [];
-      this.reporter = ProgressReporter.fromProcess(this.globalRank);
+      // Only the launcher listens on the IPC channel; another parent (a test runner, a process manager) must not get our messages.
+      this.reporter = process.env.FABRIC_CLI === '1' ? ProgressReporter.fromProcess(this.globalRank) : new ProgressReporter(this.globalRank, undefined);
       this.reporter.start(this.connection.accelerator.backend);
       process.once('exit', this.flushOnExit);
     }
@@ -133,7 +136,8 @@ export class Fabric {
   }
 
   /** Gives each loader this rank's share of the data. */
-  setupDataloaders<L extends DataLoader<unknown, unknown>[]>(...loaders: L): L {
+  // `any`: each loader keeps its own item and batch types through the call.
+  setupDataloaders<L extends DataLoader<any, any>[]>(...loaders: L): L {
     for (const loader of loaders) loader.distribute(this.worldSize, this.globalRank);
     return loaders;
   }

@@ -5,7 +5,18 @@ import seedrandom from 'seedrandom';
  * from Math.random, so replacing Math.random with a seeded generator makes whole runs repeatable.
  * The generator's state is saved in checkpoints so a resumed run draws the same numbers.
  */
-type StatefulPrng = seedrandom.PRNG & { state(): seedrandom.State.Alea };
+/** The alea generator's internal state (kept as our own type so consumers need no seedrandom typings). */
+export interface AleaState {
+  c: number;
+  s0: number;
+  s1: number;
+  s2: number;
+}
+export interface RngState {
+  seed: number;
+  alea: AleaState;
+}
+type StatefulPrng = seedrandom.PRNG & { state(): AleaState };
 
 const originalRandom = Math.random;
 let prng: StatefulPrng | undefined;
@@ -25,12 +36,12 @@ export function getGlobalSeed(): number | undefined {
 }
 
 /** The generator state as JSON, or undefined when nothing was seeded (Math.random is then the original). */
-export function getRngState(): { seed: number; alea: seedrandom.State.Alea } | undefined {
+export function getRngState(): RngState | undefined {
   if (!prng || globalSeed === undefined) return undefined;
   return { seed: globalSeed, alea: prng.state() };
 }
 
-export function setRngState(state: { seed: number; alea: seedrandom.State.Alea }): void {
+export function setRngState(state: RngState): void {
   globalSeed = state.seed;
   prng = seedrandom.alea('', { state: state.alea }) as StatefulPrng;
   installPrng(prng);

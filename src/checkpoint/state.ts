@@ -242,7 +242,8 @@ function paramSetOf(value: unknown, context: CheckpointContext): ParamSet | unde
 
 function optimizerOf(value: unknown, context: CheckpointContext): FabricOptimizer | undefined {
   if (value instanceof FabricOptimizer) return value;
-  if (value instanceof tf.Optimizer) {
+  // tf.Optimizer's instanceof check reads a property, so null/undefined (common placeholders in `state`) must not reach it.
+  if (value !== null && value !== undefined && value instanceof tf.Optimizer) {
     const wrapped = context.optimizerFor(value);
     if (!wrapped) throw new FabricUserError('fabric.save/load got a tfjs optimizer that was not passed through fabric.setup(model, optimizer); set it up first so Fabric knows which parameters it updates.');
     return wrapped;
@@ -255,7 +256,12 @@ function tensorEntry(tensor: tf.Tensor): SafetensorsEntry {
 }
 
 export function entryToTensor(entry: SafetensorsEntry, name: string, file: string): tf.Tensor {
-  if (entry.dtype === 'I32') return tf.tensor(new Int32Array(entry.data.slice().buffer), entry.shape, 'int32');
+  if (entry.dtype === 'I32') {
+    // entry.data is a view into the whole file's buffer, so read the values through a DataView, not `.buffer`.
+    const view = new DataView(entry.data.buffer, entry.data.byteOffset, entry.data.byteLength);
+    const values = Int32Array.from({ length: entry.data.byteLength / 4 }, (_, i) => view.getInt32(i * 4, true));
+    return tf.tensor(values, entry.shape, 'int32');
+  }
   return tf.tensor(entryToFloat32(entry, name, file), entry.shape, 'float32');
 }
 

@@ -193,13 +193,21 @@ export function snapshotTree(dir: string): Record<string, string> {
   return out;
 }
 
-/** True while a process with this pid exists (signal 0 probes without sending anything). */
+/**
+ * True while a process with this pid runs (signal 0 probes without sending anything). A zombie counts as
+ * gone: it has exited, and in a container whose init does not reap orphans it may stay listed for good.
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return process.platform !== 'linux';
   }
 }
 
