@@ -59,7 +59,9 @@ export async function connect(options: ConnectorOptions, tf: Tf, env: NodeJS.Pro
   if (env.FABRIC_CLI !== '1' && devices * config.numNodes > 1) {
     throw new FabricUserError(`Fabric with devices=${devices} and numNodes=${config.numNodes} needs one process per rank: start the script with \`fabric run model <script.ts> --devices=${devices}\`.`);
   }
-  const strategy = createStrategy(config.strategy, environment);
+  // Under our launcher the token is always set (empty with --insecure); programmatic multi-rank use is refused above.
+  const token = config.insecure || env.FABRIC_INSECURE === '1' ? null : (env.FABRIC_TOKEN ?? null);
+  const strategy = createStrategy(config.strategy, { environment, token, collectiveTimeoutMs: config.collectiveTimeout * 1000 });
   const precision = createPrecision(config.precision);
   return { config, accelerator, environment, strategy, precision };
 }

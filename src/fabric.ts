@@ -33,9 +33,14 @@ export class Fabric {
   readonly tf = tf;
   callbacks: object[];
   loggers: Logger[] = [];
+  /** Set when the launcher asked this rank to stop (Ctrl+C); a loop may check it to finish cleanly. */
+  stopRequested = false;
   private connection?: Connection;
   private readonly paramSets = new Map<unknown, ParamSet>();
   private readonly optimizers = new Map<tf.Optimizer, FabricOptimizer>();
+  private readonly syncedParams = new WeakSet<ParamSet>();
+  private readonly savesInFlight = new Set<Promise<void>>();
+  private lastEventLoopTurn = Date.now();
   private reporter?: ProgressReporter;
   private stepOverride = 0;
   private logCalls = 0;
@@ -56,11 +61,12 @@ export class Fabric {
       // callbacks and logger instances are Fabric's own; only the settings the CLI can also set go to the connector.
       const { callbacks: _callbacks, loggers: _loggers, ...settings } = this.options;
       this.connection = await connect(settings, tf, process.env);
+      await this.connection.strategy.setup();
       const runDir = process.env.FABRIC_RUN_DIR;
       this.loggers = this.isGlobalZero ? createLoggers(this.options.loggers ?? [], this.connection.config, runDir) : [];
       // Only the launcher listens on the IPC channel; another parent (a test runner, a process manager) must not get our messages.
       this.reporter = process.env.FABRIC_CLI === '1' ? ProgressReporter.fromProcess(this.globalRank) : new ProgressReporter(this.globalRank, undefined);
-      this.reporter.start(this.connection.accelerator.backend);
+      this.reporter.start(this.connection.accelerator.backend, () => tf.memory().numBytes);
       process.once('exit', this.flushOnExit);
     }
     return fn ? await fn(this) : undefined;
@@ -144,10 +150,22 @@ export class Fabric {
 
   /** Computes gradients of the loss that `lossFn` returns, syncs them across ranks and adds them to the model's. Returns the loss value. */
   async backward(lossFn: () => tf.Scalar, options: { model?: Trainable } = {}): Promise<number> {
+    // On one rank nothing here waits for I/O, so a loop would never let signal and IPC handlers run; give them a turn now and then.
+    if (Date.now() - this.lastEventLoopTurn > 50) {
+      await new Promise((resolve) => setImmediate(resolve));
+      this.lastEventLoopTurn = Date.now();
+    }
     const targets = options.model ? [this.paramSetOf(options.model)] : [...this.paramSets.values()];
     if (targets.length === 0) throw new FabricUserError('fabric.backward found no model: call fabric.setup(model, optimizer) before training.');
-    const variables = targets.flatMap((p) => p.trainable);
     const { precision, strategy } = this.parts;
+    for (const params of targets) {
+      // Lazily, because setup() is synchronous: every rank starts from rank 0's weights before its first gradient.
+      if (!this.syncedParams.has(params)) {
+        await strategy.syncParams(params);
+        this.syncedParams.add(params);
+      }
+    }
+    const variables = targets.flatMap((p) => p.trainable);
     const { value, grads } = tf.variableGrads(() => precision.scaleLoss(lossFn()), variables);
     const loss = (await value.data())[0];
     value.dispose();
@@ -206,8 +224,13 @@ export class Fabric {
   allReduce(tensor: tf.Tensor, op: ReduceOp = 'mean'): Promise<tf.Tensor> {
     return this.strategy.allReduce(tensor, op);
   }
+  /** Stacks every rank's tensor along a new first axis (same shape on every rank). */
   allGather(tensor: tf.Tensor): Promise<tf.Tensor> {
     return this.strategy.allGather(tensor);
+  }
+  /** Every rank's tensor, in rank order; their first dimensions may differ. */
+  allGatherList(tensor: tf.Tensor): Promise<tf.Tensor[]> {
+    return this.strategy.allGatherList(tensor);
   }
   broadcast<T>(value: T, src = 0): Promise<T> {
     return this.strategy.broadcast(value, src);
@@ -269,7 +292,15 @@ export class Fabric {
       tfjsVersion: tf.version.tfjs,
       savedAt: new Date().toISOString(),
     };
-    if (this.isGlobalZero) await saveCheckpoint(path, state, this.checkpointContext(), meta, options.filter);
+    if (this.isGlobalZero) {
+      const saving = saveCheckpoint(path, state, this.checkpointContext(), meta, options.filter);
+      this.savesInFlight.add(saving);
+      try {
+        await saving;
+      } finally {
+        this.savesInFlight.delete(saving);
+      }
+    }
     await this.barrier('save');
   }
 
@@ -298,6 +329,15 @@ export class Fabric {
     process.off('exit', this.flushOnExit);
     await this.connection?.strategy.teardown();
     for (const params of this.paramSets.values()) params.zeroGrad();
+  }
+
+  /** Waits for checkpoints being written (a stop request must not cut a save short), at most `timeoutMs`. */
+  async settle(timeoutMs = 4000): Promise<void> {
+    if (this.savesInFlight.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([Promise.allSettled([...this.savesInFlight]), limit]);
+    clearTimeout(timer);
   }
 
   /** Synchronous flush for signal handlers and process exit. */

@@ -3,6 +3,7 @@ import { splitAtScript } from '../../src/cli/split-argv.js';
 import { runVersions } from '../../src/cli/versions.js';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { CONFIG_KEYS, CONFIG_SCHEMA, type ConfigKey } from '../../src/config/schema.js';
+import { didYouMean } from '../../src/config/suggest.js';
 import { isFabricUserError } from '../../src/errors.js';
 import { launchRun } from '../../src/launcher/launch-run.js';
 
@@ -10,7 +11,9 @@ import { launchRun } from '../../src/launcher/launch-run.js';
 const configFlags = Object.fromEntries(
   CONFIG_KEYS.map((key) => {
     const spec = CONFIG_SCHEMA[key];
-    return [spec.flag, Flags.string({ description: `${spec.description} [env: ${spec.env}] [default: ${String(spec.default)}]`, helpValue: spec.valueHint, helpGroup: 'FABRIC' })];
+    const description = `${spec.description} [env: ${spec.env}] [default: ${String(spec.default)}]`;
+    if (spec.rule.kind === 'boolean') return [spec.flag, Flags.boolean({ description, helpGroup: 'FABRIC', default: undefined })];
+    return [spec.flag, Flags.string({ description, helpValue: spec.valueHint, helpGroup: 'FABRIC' })];
   }),
 );
 
@@ -20,8 +23,9 @@ export default class RunModel extends Command {
   static override examples = [
     { description: 'Train the two-spirals demo on the default CPU backend', command: '<%= config.bin %> run model templates/mlp/train.ts' },
     { description: 'Fix the seed and name the run', command: '<%= config.bin %> run model --seed=42 --name=spirals templates/mlp/train.ts' },
-    { description: 'Pass arguments to the script (after the script path)', command: '<%= config.bin %> run model templates/mlp/train.ts -- --steps 300' },
-    { description: 'Use settings from a YAML file, overriding one of them', command: '<%= config.bin %> run model --config fabric.config.yaml --precision=32-true train.ts' },
+    { description: 'Pass arguments to the script (after the script path)', command: '<%= config.bin %> run model templates/mlp/train.ts -- --epochs 10 --lr 0.02' },
+    { description: 'Use settings from a YAML file, overriding one of them', command: '<%= config.bin %> run model --config templates/mlp/fabric.config.yaml --seed=7 templates/mlp/train.ts' },
+    { description: 'Two ranks on this machine, data parallel', command: '<%= config.bin %> run model --devices=2 --strategy=ddp templates/mlp/train.ts' },
   ];
   static override strict = false;
   static override args = {
@@ -32,17 +36,37 @@ export default class RunModel extends Command {
     ...configFlags,
   };
 
+  /** oclif answers a wrong flag with the whole usage; we answer with one paragraph and a suggestion. */
+  private parseErrorInOneParagraph(error: unknown, known: Set<string>): unknown {
+    const unknownFlags = (error as { flags?: unknown }).flags;
+    if (!Array.isArray(unknownFlags)) return error;
+    const names = [...known, ...CONFIG_KEYS.filter((k) => CONFIG_SCHEMA[k].rule.kind === 'boolean').map((k) => CONFIG_SCHEMA[k].flag)];
+    const hints = unknownFlags.map((flag: string) => {
+      const guess = didYouMean(flag.replace(/^-+/, '').split('=')[0], names);
+      return guess ? ` Did you mean --${guess}?` : '';
+    });
+    const message = `Unknown flag ${unknownFlags.join(', ')} for \`fabric run model\`.${hints.join('')} Fabric's flags go before the script path (everything after it goes to your script); \`fabric run model --help\` lists them.`;
+    try {
+      this.error(message, { exit: 2 });
+    } catch (oneParagraph) {
+      return oneParagraph;
+    }
+    return error;
+  }
+
   async run(): Promise<void> {
-    const valueFlags = new Set(['config', ...CONFIG_KEYS.map((k) => CONFIG_SCHEMA[k].flag)]);
+    const valueFlags = new Set(['config', ...CONFIG_KEYS.filter((k) => CONFIG_SCHEMA[k].rule.kind !== 'boolean').map((k) => CONFIG_SCHEMA[k].flag)]);
     const { fabricArgv, script, scriptArgs } = splitAtScript(this.argv, valueFlags);
-    const { flags } = await this.parse(RunModel, [...fabricArgv, ...(script ? [script] : [])]);
+    const { flags } = await this.parse(RunModel, [...fabricArgv, ...(script ? [script] : [])]).catch((error: unknown) => {
+      throw this.parseErrorInOneParagraph(error, valueFlags);
+    });
     if (!script) {
       this.error('No training script given. Pass the path of a TypeScript file that exports `train(fabric, args)`, e.g. `fabric run model train.ts`. See `fabric run model --help`.', { exit: 2 });
     }
     try {
       const given: Partial<Record<ConfigKey, unknown>> = {};
       for (const key of CONFIG_KEYS) {
-        const value = (flags as Record<string, string | undefined>)[CONFIG_SCHEMA[key].flag];
+        const value = (flags as Record<string, string | boolean | undefined>)[CONFIG_SCHEMA[key].flag];
         if (value !== undefined) given[key] = value;
       }
       const resolved = resolveConfig({ flags: given, env: process.env, configFile: flags.config, cwd: process.cwd() });

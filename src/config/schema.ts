@@ -62,6 +62,14 @@ export interface FabricConfig {
   loggers: LoggerName[];
   flushLogsEveryNSteps: number;
   progressInterval: number;
+  /** Seconds without a heartbeat before the launcher reports a rank as stalled. */
+  stallTimeout: number;
+  /** Seconds a collective may wait for the other ranks before failing. */
+  collectiveTimeout: number;
+  /** File holding the shared secret that authenticates ranks (multi-node and external launchers). */
+  tokenFile: string | null;
+  /** Run without authenticating connections between ranks (explicit opt-out). */
+  insecure: boolean;
 }
 
 export type ConfigKey = keyof FabricConfig;
@@ -82,6 +90,10 @@ export const DEFAULT_CONFIG: FabricConfig = Object.freeze({
   loggers: Object.freeze(['csv']) as unknown as LoggerName[],
   flushLogsEveryNSteps: 100,
   progressInterval: 2,
+  stallTimeout: 30,
+  collectiveTimeout: 1800,
+  tokenFile: null,
+  insecure: false,
 });
 
 /** How a key's raw value (YAML value, flag or env string) is parsed; see `validate.ts`. */
@@ -91,7 +103,8 @@ export type ValueRule =
   | { kind: 'positive-number' }
   | { kind: 'devices' }
   | { kind: 'port' }
-  | { kind: 'text'; pattern?: RegExp; patternHint?: string }
+  | { kind: 'text'; pattern?: RegExp; patternHint?: string; nullable?: boolean }
+  | { kind: 'boolean' }
   | { kind: 'list'; choices: readonly string[]; itemName: string };
 
 export interface ConfigKeySpec<K extends ConfigKey = ConfigKey> {
@@ -200,6 +213,15 @@ export const CONFIG_SCHEMA: { readonly [K in ConfigKey]: ConfigKeySpec<K> } = Ob
     '<seconds>',
     { kind: 'positive-number' },
   ),
+  stallTimeout: defineKey('stallTimeout', 'Seconds without a heartbeat before a rank is reported as stalled.', '<seconds>', { kind: 'positive-number' }),
+  collectiveTimeout: defineKey('collectiveTimeout', 'Seconds a collective (all-reduce, barrier, ...) waits for the other ranks before failing.', '<seconds>', {
+    kind: 'positive-number',
+  }),
+  tokenFile: defineKey('tokenFile', 'File with the shared secret that authenticates ranks; needed across nodes (or set FABRIC_TOKEN).', '<file>', {
+    kind: 'text',
+    nullable: true,
+  }),
+  insecure: defineKey('insecure', 'Do not authenticate connections between ranks (only on a network you trust).', '<true|false>', { kind: 'boolean' }),
 });
 
 /** All keys in the order help output should list them. */

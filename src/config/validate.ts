@@ -157,6 +157,14 @@ function parseText(key: ConfigKey, raw: unknown, origin: string, rule: Extract<V
   return text;
 }
 
+function parseBoolean(key: ConfigKey, raw: unknown, origin: string): boolean {
+  if (typeof raw === 'boolean') return raw;
+  const word = typeof raw === 'string' || typeof raw === 'number' ? String(raw).trim().toLowerCase() : '';
+  if (['true', '1', 'yes', 'on'].includes(word)) return true;
+  if (['false', '0', 'no', 'off'].includes(word)) return false;
+  throw invalid(key, raw, origin, `${key} must be true or false.`);
+}
+
 function parseList(key: ConfigKey, raw: unknown, origin: string, rule: Extract<ValueRule, { kind: 'list' }>): string[] {
   const { choices } = rule;
   // `loggers: false` mirrors Lightning's logger=False; 'none' is the env/flag spelling of [].
@@ -185,7 +193,8 @@ export function validateConfigValue<K extends ConfigKey>(key: K, rawValue: unkno
   const spec = CONFIG_SCHEMA[key];
   if (spec === undefined) throw unknownConfigKeyError(String(key), origin);
   // null is a real value only for a nullable integer (seed: ~) and a list (loggers: ~ means none).
-  const acceptsNull = (spec.rule.kind === 'integer' && spec.rule.nullable === true) || spec.rule.kind === 'list';
+  const acceptsNull =
+    ((spec.rule.kind === 'integer' || spec.rule.kind === 'text') && spec.rule.nullable === true) || spec.rule.kind === 'list';
   if (rawValue === undefined || (rawValue === null && !acceptsNull)) {
     throw new FabricUserError(
       `The key ${key} has no value (from ${origin}). Give it a value such as ${show(spec.default)}, or remove it to use the default.`,
@@ -199,7 +208,8 @@ export function validateConfigValue<K extends ConfigKey>(key: K, rawValue: unkno
     case 'positive-number': value = parsePositiveNumber(key, rawValue, origin); break;
     case 'devices': value = parseDevices(rawValue, origin); break;
     case 'port': value = parsePort(rawValue, origin); break;
-    case 'text': value = parseText(key, rawValue, origin, rule); break;
+    case 'text': value = rawValue === null || (rule.nullable && /^none$/i.test(String(rawValue))) ? null : parseText(key, rawValue, origin, rule); break;
+    case 'boolean': value = parseBoolean(key, rawValue, origin); break;
     case 'list': value = parseList(key, rawValue, origin, rule); break;
   }
   return value as FabricConfig[K];

@@ -24,7 +24,6 @@ export interface DataLoaderOptions<T, B> {
 export class DataLoader<T, B = T[]> implements Iterable<B>, AsyncIterable<B> {
   readonly batchSize: number;
   private sampler: DistributedSampler;
-  private epochSetByUser = false;
   private readonly collate: (items: T[], indices: number[]) => B;
 
   constructor(
@@ -51,10 +50,9 @@ export class DataLoader<T, B = T[]> implements Iterable<B>, AsyncIterable<B> {
     return this.sampler.epoch;
   }
 
-  /** Sets the epoch used for shuffling (otherwise it advances by one after every full pass). */
+  /** Sets the epoch used for shuffling the next pass (it also advances by one after every full pass). */
   setEpoch(epoch: number): void {
     this.sampler.setEpoch(epoch);
-    this.epochSetByUser = true;
   }
 
   /** Number of batches per epoch on this rank. */
@@ -77,8 +75,8 @@ export class DataLoader<T, B = T[]> implements Iterable<B>, AsyncIterable<B> {
     } finally {
       if (previous !== undefined) this.options.disposeBatch?.(previous);
     }
-    if (!this.epochSetByUser) this.sampler.setEpoch(this.sampler.epoch + 1);
-    this.epochSetByUser = false;
+    // A finished pass always moves on, whether or not the user set this pass's epoch.
+    this.sampler.setEpoch(this.sampler.epoch + 1);
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<B> {

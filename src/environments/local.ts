@@ -1,25 +1,39 @@
+import { FabricUserError } from '../errors.js';
 import type { ClusterEnvironment } from './environment.js';
+import { readInt, readPort, readText, requireBelow, requirePositive, type VariableOrigin } from './env-values.js';
 
-/** The launcher's (and torchrun's) variables: WORLD_SIZE, RANK, LOCAL_RANK, NODE_RANK, MASTER_ADDR, MASTER_PORT. */
+const ORIGIN: VariableOrigin = {
+  launcher: '`fabric run model`',
+  remedy: 'Start the script with `fabric run model <script.ts>` and leave WORLD_SIZE, RANK, LOCAL_RANK and NODE_RANK to it, or unset them.',
+};
+
+/** True in a process our own launcher spawned (it sets both markers; either is enough). */
+export function isLaunchedByFabric(env: NodeJS.ProcessEnv): boolean {
+  return env.FABRIC_LAUNCHED_BY === 'fabric' || env.FABRIC_CLI === '1';
+}
+
+/**
+ * Our launcher's variables: WORLD_SIZE, RANK, LOCAL_RANK, NODE_RANK, MASTER_ADDR, MASTER_PORT.
+ * Unset means one process on one node (what a plain `node train.js` gets).
+ */
 export function localEnvironment(env: NodeJS.ProcessEnv): ClusterEnvironment {
-  const int = (name: string, fallback: number) => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < 0) throw new Error(`Environment variable ${name}='${raw}' is not a non-negative integer.`);
-    return value;
-  };
-  const worldSize = Math.max(1, int('WORLD_SIZE', 1));
-  const globalRank = int('RANK', 0);
-  if (globalRank >= worldSize) throw new Error(`RANK=${globalRank} is not below WORLD_SIZE=${worldSize}.`);
-  const port = env.MASTER_PORT ? Number(env.MASTER_PORT) : undefined;
+  const worldSize = { name: 'WORLD_SIZE', value: readInt(env, 'WORLD_SIZE', ORIGIN) ?? 1 };
+  const globalRank = { name: 'RANK', value: readInt(env, 'RANK', ORIGIN) ?? 0 };
+  const localRank = { name: 'LOCAL_RANK', value: readInt(env, 'LOCAL_RANK', ORIGIN) ?? 0 };
+  requirePositive(worldSize, ORIGIN);
+  requireBelow(globalRank, worldSize, ORIGIN);
+  requireBelow(localRank, worldSize, ORIGIN);
+  // Ranks are numbered node by node, so a process cannot be further into its node than into the run.
+  if (localRank.value > globalRank.value) {
+    throw new FabricUserError(`LOCAL_RANK=${localRank.value} is larger than RANK=${globalRank.value}, which cannot happen when ranks are numbered node by node. ${ORIGIN.remedy}`);
+  }
   return {
     name: 'local',
-    worldSize,
-    globalRank,
-    localRank: int('LOCAL_RANK', 0),
-    nodeRank: int('NODE_RANK', 0),
-    mainAddress: env.MASTER_ADDR || '127.0.0.1',
-    mainPort: port,
+    worldSize: worldSize.value,
+    globalRank: globalRank.value,
+    localRank: localRank.value,
+    nodeRank: readInt(env, 'NODE_RANK', ORIGIN) ?? 0,
+    mainAddress: readText(env, 'MASTER_ADDR') ?? '127.0.0.1',
+    mainPort: readPort(env, 'MASTER_PORT'),
   };
 }

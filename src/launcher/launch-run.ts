@@ -1,15 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { configToEnv, type ResolvedConfig } from '../config/resolve.js';
 import type { FabricConfig } from '../config/schema.js';
+import type { DetectedEnvironment } from '../environments/environment.js';
+import { detectEnvironment, validateAgainstFlags } from '../environments/registry.js';
 import { FabricUserError } from '../errors.js';
-import { appendProgress } from '../run-dir/progress-log.js';
 import { createRunDir, writeRunInfo, type RunInfo, type RunPaths } from '../run-dir/run-dir.js';
-import { formatProgressLine, prefixRank } from '../tui/plain.js';
-import type { RankMessage } from './messages.js';
-import { spawnRank } from './spawn-rank.js';
+import { assertPortFree, pickFreePort } from './ports.js';
+import { RunSupervisor } from './supervisor.js';
 
 export interface LaunchOptions {
   script: string;
@@ -20,6 +19,8 @@ export interface LaunchOptions {
   versions: Record<string, string>;
   /** Where rank output and progress lines go (the terminal). */
   print: (line: string) => void;
+  /** The launcher's environment (FABRIC_TOKEN is read from it). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface LaunchResult {
@@ -31,26 +32,32 @@ export function devicesCount(devices: FabricConfig['devices']): number {
   return Array.isArray(devices) ? devices.length : devices === 'auto' ? 1 : devices;
 }
 
-/** Runs a training script: makes the run dir, starts the rank, relays its output and progress, records the outcome. */
+/** Runs a training script: makes the run dir, starts this node's ranks, relays their output, records the outcome. */
 export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
-  const { config } = options.resolved;
+  const env = options.env ?? process.env;
+  const { config, sources } = options.resolved;
   const script = path.resolve(options.cwd, options.script);
   if (!fs.existsSync(script) || !fs.statSync(script).isFile()) {
     throw new FabricUserError(`Training script '${options.script}' was not found (looked at ${script}). Pass the path of a .ts or .js file that exports \`train(fabric, args)\`.`);
   }
-  const worldSize = devicesCount(config.devices) * config.numNodes;
-  if (worldSize > 1) {
-    throw new FabricUserError(
-      `--devices=${JSON.stringify(config.devices)} with --num-nodes=${config.numNodes} asks for ${worldSize} ranks, but this version of tfjs-fabric launches one rank per run. Use --devices=1.`,
-    );
-  }
+  const given = (key: keyof FabricConfig) => sources[key].source !== 'default';
+  const cluster = detectEnvironment(env, {
+    mainAddress: given('mainAddress') ? config.mainAddress : undefined,
+    mainPort: given('mainPort') && config.mainPort !== 'auto' ? config.mainPort : undefined,
+  });
+  const layout = cluster.externallyLaunched ? externalLayout(cluster, config, given) : localLayout(config);
+  const { devices, worldSize, firstRank, nodeRank } = layout;
+  const mainPort = worldSize > 1 ? (layout.mainPort ?? (await resolveMainPort(config, sources.mainPort.origin))) : undefined;
+  if (cluster.externallyLaunched && cluster.globalRank === 0 && mainPort !== undefined) await assertPortFree(cluster.mainAddress, mainPort, sources.mainPort.origin);
+  const token = worldSize > 1 ? resolveToken(config, env, cluster.externallyLaunched) : undefined;
+
   const run = createRunDir(path.resolve(options.cwd, config.rootDir), config.name);
   const info: RunInfo = {
     command: options.command,
     script,
     scriptArgs: options.scriptArgs,
-    config: { ...config },
-    configSources: options.resolved.sources,
+    config: { ...config, mainPort: mainPort ?? config.mainPort },
+    configSources: sources,
     versions: options.versions,
     worldSize,
     startTime: new Date().toISOString(),
@@ -59,73 +66,128 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
   };
   writeRunInfo(run, info);
   const shown = (p: string) => (path.relative(options.cwd, p).startsWith('..') ? p : path.relative(options.cwd, p));
-  options.print(`tfjs-fabric: run directory ${shown(run.dir)}`);
+  const launcher = cluster.externallyLaunched ? `, started by ${cluster.launchedBy}` : '';
+  options.print(`tfjs-fabric: run directory ${shown(run.dir)}${worldSize > 1 ? ` (${worldSize} ranks, ${devices} on this node${launcher})` : ''}`);
 
-  const rank = spawnRank({ rank: 0, env: rankEnv(options, script, run, worldSize), logPath: run.rankLog(0), cwd: options.cwd, echo: options.print });
-  const stopForwarding = forwardSignals(rank.child);
-  let lastLine = 0;
-  rank.child.on('message', (message: RankMessage) => {
-    if (message.type === 'start') {
-      options.print(prefixRank(message.rank, `started on backend '${message.backend}'`));
-      return;
-    }
-    appendProgress(run.progress, { kind: message.type, rank: message.rank, step: message.step, time: message.time, metrics: message.metrics, ...(message.type === 'progress' ? { stepsPerSecond: message.stepsPerSecond } : {}) });
-    const due = Date.now() - lastLine >= config.progressInterval * 1000;
-    if (message.type === 'end' || due) {
-      options.print(formatProgressLine(message.rank, message.step, message.metrics, message.type === 'progress' ? message.stepsPerSecond : undefined));
-      lastLine = Date.now();
-    }
+  const baseEnv = rankBaseEnv(options, env, script, run, worldSize, mainPort, token, { nodeRank, mainAddress: cluster.externallyLaunched ? cluster.mainAddress : config.mainAddress });
+  const ranks = Array.from({ length: devices }, (_, offset) => {
+    const rank = firstRank + offset;
+    const local = layout.firstLocalRank + offset;
+    const rankEnv: NodeJS.ProcessEnv = { ...baseEnv, RANK: String(rank), LOCAL_RANK: String(local) };
+    // Each rank sees only its own GPU, numbered from the --devices list.
+    if (config.accelerator === 'cuda' || config.accelerator === 'gpu') rankEnv.CUDA_VISIBLE_DEVICES = String(Array.isArray(config.devices) ? config.devices[local] : local);
+    return { rank, env: rankEnv, logPath: run.rankLog(rank) };
   });
-  const { code, signal } = await rank.exited;
-  stopForwarding();
-  const exitCode = code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0);
-  const status: RunInfo['status'] = exitCode === 0 ? 'finished' : signal || exitCode === 130 || exitCode === 143 ? 'interrupted' : 'failed';
-  writeRunInfo(run, { ...info, status, exitCode, endTime: new Date().toISOString() });
-  if (exitCode === 0) {
+  const supervisor = new RunSupervisor({
+    ranks,
+    cwd: options.cwd,
+    liveRank: firstRank,
+    print: options.print,
+    progressPath: run.progress,
+    progressIntervalSec: config.progressInterval,
+    stallTimeoutSec: config.stallTimeout,
+  });
+  const result = await supervisor.run();
+  const status: RunInfo['status'] = result.exitCode === 0 ? 'finished' : result.interrupted ? 'interrupted' : 'failed';
+  writeRunInfo(run, { ...info, status, exitCode: result.exitCode, endTime: new Date().toISOString() });
+  if (result.exitCode === 0) {
     const seconds = ((Date.now() - Date.parse(info.startTime)) / 1000).toFixed(1);
     const checkpoints = fs.readdirSync(run.checkpoints).length;
-    options.print(`tfjs-fabric: finished in ${seconds} s. Metrics: ${shown(run.metricsCsv)}  Checkpoints: ${shown(run.checkpoints)} (${checkpoints})  Log: ${shown(run.rankLog(0))}`);
-  } else {
-    options.print(prefixRank(0, `exited with code ${exitCode}${signal ? ` (${signal})` : ''}. Full log: ${shown(run.rankLog(0))}`));
+    options.print(`tfjs-fabric: finished in ${seconds} s. Metrics: ${shown(run.metricsCsv)}  Checkpoints: ${shown(run.checkpoints)} (${checkpoints})  Logs: ${ranks.map((r) => shown(r.logPath)).join(' ')}`);
+  } else if (result.failedRank === undefined) {
+    options.print(`tfjs-fabric: run ${status} (exit code ${result.exitCode}). Logs: ${ranks.map((r) => shown(r.logPath)).join(' ')}`);
   }
-  return { exitCode, run };
+  return { exitCode: result.exitCode, run };
 }
 
-function rankEnv(options: LaunchOptions, script: string, run: RunPaths, worldSize: number): NodeJS.ProcessEnv {
+interface RankLayout {
+  /** Ranks this launcher starts. */
+  devices: number;
+  worldSize: number;
+  firstRank: number;
+  firstLocalRank: number;
+  nodeRank: number;
+  mainPort?: number;
+}
+
+/** Our own launcher: `devices` ranks on this node, numbered after the nodes before it. */
+function localLayout(config: FabricConfig): RankLayout {
+  const devices = devicesCount(config.devices);
+  return { devices, worldSize: devices * config.numNodes, firstRank: config.nodeRank * devices, firstLocalRank: 0, nodeRank: config.nodeRank };
+}
+
+/** srun, mpirun, torchrun...: the cluster started this process as one rank; run just that one, after checking the flags agree. */
+function externalLayout(cluster: DetectedEnvironment, config: FabricConfig, given: (key: keyof FabricConfig) => boolean): RankLayout {
+  validateAgainstFlags(cluster, {
+    devices: given('devices') ? devicesCount(config.devices) : (cluster.counts.perNode?.value ?? devicesCount(config.devices)),
+    numNodes: given('numNodes') ? config.numNodes : (cluster.counts.nodes?.value ?? config.numNodes),
+  });
+  return { devices: 1, worldSize: cluster.worldSize, firstRank: cluster.globalRank, firstLocalRank: cluster.localRank, nodeRank: cluster.nodeRank, mainPort: cluster.mainPort };
+}
+
+/** Rank 0's node hosts the rendezvous: a given port must be free there; other nodes must be told the port. */
+async function resolveMainPort(config: FabricConfig, origin: string): Promise<number> {
+  if (config.mainPort === 'auto') {
+    if (config.numNodes > 1) {
+      throw new FabricUserError(`A run on ${config.numNodes} nodes needs --main-port: every node must know where rank 0 listens. Pass the same --main-port (e.g. 29500) and --main-address to every node.`);
+    }
+    return pickFreePort(config.mainAddress);
+  }
+  if (config.nodeRank === 0) await assertPortFree(config.mainAddress, config.mainPort, origin);
+  return config.mainPort;
+}
+
+/** The shared secret of the run: from FABRIC_TOKEN or --token-file, made up on a single node, refused to be absent across nodes. */
+function resolveToken(config: FabricConfig, env: NodeJS.ProcessEnv, external: boolean): string {
+  if (config.insecure) return '';
+  if (env.FABRIC_TOKEN) return env.FABRIC_TOKEN;
+  if (config.tokenFile) {
+    try {
+      const token = fs.readFileSync(config.tokenFile, 'utf8').trim();
+      if (token) return token;
+    } catch (error) {
+      throw new FabricUserError(`Could not read the token file '${config.tokenFile}' (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). Create it with \`openssl rand -hex 32 > ${config.tokenFile}\` and copy it to every node.`);
+    }
+    throw new FabricUserError(`The token file '${config.tokenFile}' is empty. Put a secret in it, e.g. \`openssl rand -hex 32 > ${config.tokenFile}\`.`);
+  }
+  if (config.numNodes > 1 || external) {
+    throw new FabricUserError(
+      `${external ? 'Ranks started by an external launcher (srun, mpirun, torchrun) each run their own fabric CLI, so they need' : 'A multi-node run needs'} a shared secret` +
+        ' so that only your ranks can join: create one with `openssl rand -hex 32 > fabric.token`, copy it to every node and pass --token-file=fabric.token (or set FABRIC_TOKEN to the same value everywhere). On a network you fully trust, --insecure turns authentication off.',
+    );
+  }
+  return randomBytes(32).toString('hex');
+}
+
+function rankBaseEnv(
+  options: LaunchOptions,
+  env: NodeJS.ProcessEnv,
+  script: string,
+  run: RunPaths,
+  worldSize: number,
+  mainPort: number | undefined,
+  token: string | undefined,
+  where: { nodeRank: number; mainAddress: string },
+): NodeJS.ProcessEnv {
   const { config, sources } = options.resolved;
   // Only what the user set travels as FABRIC_*: defaults must not look like command-line choices to `new Fabric({...})`.
   const explicit = Object.fromEntries(Object.entries(config).filter(([key]) => sources[key as keyof FabricConfig]?.source !== 'default'));
   const origins = Object.fromEntries(Object.keys(explicit).map((key) => [key, sources[key as keyof FabricConfig].origin]));
   return {
-    ...process.env,
+    ...env,
     ...configToEnv(explicit as Partial<FabricConfig>),
     FABRIC_CLI: '1',
+    FABRIC_LAUNCHED_BY: 'fabric',
     FABRIC_CONFIG_ORIGINS: JSON.stringify(origins),
     FABRIC_RUN_DIR: run.dir,
     FABRIC_SCRIPT: script,
     FABRIC_SCRIPT_ARGS: JSON.stringify(options.scriptArgs),
     FABRIC_SEED: config.seed === null ? '' : String(config.seed),
-    FABRIC_TOKEN: randomBytes(32).toString('hex'),
+    FABRIC_TOKEN: token ?? '',
+    FABRIC_INSECURE: config.insecure ? '1' : '0',
     WORLD_SIZE: String(worldSize),
-    RANK: '0',
-    LOCAL_RANK: '0',
-    NODE_RANK: String(config.nodeRank),
-    MASTER_ADDR: config.mainAddress,
-    MASTER_PORT: config.mainPort === 'auto' ? '' : String(config.mainPort),
-  };
-}
-
-/** First Ctrl+C / SIGTERM: pass it on so the rank stops gracefully; a second one force-kills it. */
-function forwardSignals(child: import('node:child_process').ChildProcess): () => void {
-  let received = 0;
-  const handler = (signal: NodeJS.Signals) => {
-    received++;
-    if (received === 1) child.kill(signal);
-    else child.kill('SIGKILL');
-  };
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  for (const s of signals) process.on(s, handler);
-  return () => {
-    for (const s of signals) process.off(s, handler);
+    NODE_RANK: String(where.nodeRank),
+    MASTER_ADDR: where.mainAddress,
+    MASTER_PORT: mainPort === undefined ? '' : String(mainPort),
   };
 }

@@ -9,6 +9,7 @@ export class ProgressReporter {
   private metrics: Record<string, number> = {};
   private lastSent = 0;
   private lastSentStep = 0;
+  private heartbeat?: NodeJS.Timeout;
 
   constructor(
     private readonly rank: number,
@@ -21,9 +22,16 @@ export class ProgressReporter {
     return new ProgressReporter(rank, canSend ? (m) => process.connected && process.send!(m) : undefined);
   }
 
-  start(backend: string): void {
+  /** Announces the rank and starts heartbeats; `tfjsBytes` reads the engine's memory without this file importing tfjs. */
+  start(backend: string, tfjsBytes?: () => number, heartbeatMs = 1000): void {
     this.send?.({ type: 'start', rank: this.rank, backend, time: Date.now() });
     this.lastSent = Date.now();
+    if (!this.send) return;
+    this.heartbeat = setInterval(() => {
+      this.send?.({ type: 'heartbeat', rank: this.rank, step: this.step, time: Date.now(), rssBytes: process.memoryUsage.rss(), tfjsBytes: tfjsBytes?.() });
+    }, heartbeatMs);
+    // Heartbeats must never keep a finished rank alive.
+    this.heartbeat.unref();
   }
 
   update(step: number, metrics: Record<string, number>): void {
@@ -39,6 +47,7 @@ export class ProgressReporter {
   }
 
   end(): void {
+    clearInterval(this.heartbeat);
     this.send?.({ type: 'end', rank: this.rank, step: this.step, time: Date.now(), metrics: { ...this.metrics } });
   }
 }

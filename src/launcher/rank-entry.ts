@@ -8,7 +8,6 @@ import { isFabricUserError } from '../errors.js';
 import { seedEverything } from '../seed.js';
 import { loadTrainFunction } from './load-script.js';
 
-const SIGNAL_EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 async function main(): Promise<number> {
   const script = process.env.FABRIC_SCRIPT;
@@ -17,25 +16,39 @@ async function main(): Promise<number> {
   if (process.env.FABRIC_SEED) seedEverything(Number(process.env.FABRIC_SEED));
   const train = await loadTrainFunction(script);
   const fabric = new Fabric();
-  await fabric.launch();
   stopGracefullyOn(fabric);
+  await fabric.launch();
   await train(fabric, args);
   await fabric.teardown();
   return 0;
 }
 
-/** Signals and a vanished launcher: flush what was logged, then exit; never linger as an orphan. */
+/**
+ * SIGINT (the launcher's first Ctrl+C) stops gracefully: `onInterrupt` hooks run (the user may save), loggers
+ * flush. SIGTERM (teardown after another rank failed) only flushes. A vanished launcher (IPC closed) means
+ * nobody will ever collect this rank: flush and exit rather than linger as an orphan.
+ */
 function stopGracefullyOn(fabric: Fabric): void {
-  for (const signal of Object.keys(SIGNAL_EXIT_CODES)) {
-    process.on(signal, () => {
-      fabric.flushLoggers();
-      process.exit(SIGNAL_EXIT_CODES[signal]);
-    });
-  }
-  process.on('disconnect', () => {
+  let stopping = false;
+  const stop = async (code: number, runHooks: boolean) => {
+    if (stopping) return;
+    stopping = true;
+    fabric.stopRequested = true;
+    if (runHooks) {
+      try {
+        await fabric.call('onInterrupt');
+      } catch (error) {
+        process.stderr.write(`onInterrupt failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      }
+    }
+    await fabric.settle();
     fabric.flushLoggers();
-    process.exit(129);
-  });
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(130, true));
+  process.on('SIGTERM', () => void stop(143, false));
+  process.on('SIGHUP', () => void stop(129, false));
+  process.on('disconnect', () => void stop(129, false));
 }
 
 main().then(

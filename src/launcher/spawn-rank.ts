@@ -20,13 +20,15 @@ export interface RankProcess {
  * Starts one rank: `node --import tsx rank-entry` with the run's env. Its stdout/stderr go to its log
  * file and, line by line with a `[rank K]` prefix, to `echo` (rank 0 is shown live). IPC carries progress.
  */
-export function spawnRank(options: { rank: number; env: NodeJS.ProcessEnv; logPath: string; cwd: string; echo?: (line: string) => void }): RankProcess {
+export function spawnRank(options: { rank: number; env: NodeJS.ProcessEnv; logPath: string; cwd: string; echo?: (line: string) => void; detached?: boolean }): RankProcess {
   // tsx is resolved from our own install (not the user's cwd) so a script anywhere loads.
   const tsxUrl = import.meta.resolve('tsx');
   const child = spawn(process.execPath, ['--enable-source-maps', '--import', tsxUrl, rankEntryPath()], {
     cwd: options.cwd,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    // Its own process group: the launcher can kill everything the rank started, and decides itself what Ctrl+C does.
+    detached: options.detached ?? false,
   });
   const log = fs.createWriteStream(options.logPath, { flags: 'a' });
   for (const stream of [child.stdout!, child.stderr!]) {

@@ -1,9 +1,17 @@
 import { FabricUserError } from '../errors.js';
 import type { ClusterEnvironment } from '../environments/environment.js';
+import { DdpStrategy } from './ddp.js';
 import { SingleDeviceStrategy } from './single-device.js';
 import type { Strategy } from './strategy.js';
 
-type StrategyFactory = (environment: ClusterEnvironment) => Strategy;
+export interface StrategyContext {
+  environment: ClusterEnvironment;
+  /** Shared secret for authenticating ranks; null when the user chose --insecure. */
+  token: string | null;
+  collectiveTimeoutMs: number;
+}
+
+type StrategyFactory = (context: StrategyContext) => Strategy;
 
 const registry = new Map<string, { factory: StrategyFactory; description: string }>();
 
@@ -13,21 +21,29 @@ export function registerStrategy(name: string, factory: StrategyFactory, descrip
 }
 
 registerStrategy('single_device', () => new SingleDeviceStrategy(), 'One process, one device; collectives are identities.');
+registerStrategy('ddp', (c) => new DdpStrategy(c.environment, { token: c.token, timeoutMs: c.collectiveTimeoutMs }), 'Every rank holds the model; gradients are averaged after each backward.');
 
 /** Lightning/DeepSpeed spellings of the same strategies. */
 const ALIASES: Record<string, string> = { deepspeed_stage_1: 'zero1', deepspeed_stage_2: 'zero2', deepspeed_stage_3: 'fsdp' };
 
-export function createStrategy(name: string, environment: ClusterEnvironment): Strategy {
+export function createStrategy(name: string, context: StrategyContext): Strategy {
   const canonical = ALIASES[name] ?? name;
-  if (environment.worldSize === 1 && ['auto', 'ddp', 'dp', 'zero1', 'zero2', 'fsdp'].includes(canonical)) {
+  const { worldSize } = context.environment;
+  if (worldSize === 1 && ['auto', 'ddp', 'zero1', 'zero2', 'fsdp'].includes(canonical)) {
     // Every data-parallel strategy over one rank is single-device training; keep the user's name for logs.
     return new SingleDeviceStrategy(name === 'auto' ? 'single_device' : name);
   }
-  const entry = registry.get(canonical);
+  if (canonical === 'dp') {
+    throw new FabricUserError("--strategy=dp (one process driving several GPUs) does not exist in TensorFlow.js on Node. Use --strategy=ddp, which runs one process per device.");
+  }
+  const entry = registry.get(canonical === 'auto' ? 'ddp' : canonical);
   if (!entry) {
     throw new FabricUserError(
-      `Strategy '${name}' cannot run with ${environment.worldSize} ranks in this version of tfjs-fabric. Available now: ${[...registry.keys()].join(', ')}; use --devices=1 or one of those.`,
+      `Strategy '${name}' cannot run with ${worldSize} ranks in this version of tfjs-fabric. Available now: ${[...registry.keys()].join(', ')}; use --strategy=ddp.`,
     );
   }
-  return entry.factory(environment);
+  if (canonical === 'single_device') {
+    throw new FabricUserError(`--strategy=single_device runs one rank, but this run has ${worldSize} ranks. Use --strategy=ddp, or --devices=1.`);
+  }
+  return entry.factory(context);
 }

@@ -7,6 +7,10 @@ export class SingleDeviceStrategy implements Strategy {
   readonly globalRank = 0;
   constructor(readonly name = 'single_device') {}
 
+  async setup(): Promise<void> {}
+
+  async syncParams(): Promise<void> {}
+
   async reduceGradients(): Promise<void> {}
 
   async allReduce(tensor: tf.Tensor, _op: ReduceOp): Promise<tf.Tensor> {
@@ -15,6 +19,10 @@ export class SingleDeviceStrategy implements Strategy {
 
   async allGather(tensor: tf.Tensor): Promise<tf.Tensor> {
     return tf.expandDims(tensor, 0);
+  }
+
+  async allGatherList(tensor: tf.Tensor): Promise<tf.Tensor[]> {
+    return [tensor.clone()];
   }
 
   async broadcast<T>(value: T, src: number): Promise<T> {

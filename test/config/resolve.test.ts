@@ -168,6 +168,10 @@ describe('configToEnv / configFromEnv', () => {
     loggers: ['csv', 'tensorboard'],
     flushLogsEveryNSteps: 10,
     progressInterval: 0.5,
+    stallTimeout: 12,
+    collectiveTimeout: 60,
+    tokenFile: '/run/secrets/fabric-token',
+    insecure: true,
   };
 
   it('writes FABRIC_* strings', () => {

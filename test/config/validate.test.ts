@@ -217,3 +217,18 @@ describe('validateConfigCombination', () => {
     expect(single).toContain('With a single node, set nodeRank to 0');
   });
 });
+
+describe('boolean and nullable text keys', () => {
+  it('parses true/false spellings and rejects others', () => {
+    expect(validateConfigValue('insecure', 'true', '--insecure')).toBe(true);
+    expect(validateConfigValue('insecure', '0', 'FABRIC_INSECURE')).toBe(false);
+    expect(validateConfigValue('insecure', false, 'x.yaml:1:1')).toBe(false);
+    expect(() => validateConfigValue('insecure', 'maybe', 'FABRIC_INSECURE')).toThrow(/insecure must be true or false/);
+  });
+
+  it('accepts none/null for tokenFile and a path otherwise', () => {
+    expect(validateConfigValue('tokenFile', null, 'x.yaml:1:1')).toBeNull();
+    expect(validateConfigValue('tokenFile', 'none', 'FABRIC_TOKEN_FILE')).toBeNull();
+    expect(validateConfigValue('tokenFile', '/tmp/token', '--token-file')).toBe('/tmp/token');
+  });
+});

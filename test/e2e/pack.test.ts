@@ -34,7 +34,7 @@ export const train: TrainFn = async (fabric: Fabric) => {
 
 beforeAll(() => {
   consumer = fs.mkdtempSync(path.join(os.tmpdir(), 'fabric-consumer-'));
-  execFileSync('npm', ['pack', '--pack-destination', consumer], { cwd: root, stdio: 'pipe' });
+  execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', consumer], { cwd: root, stdio: 'pipe' });
   const tarball = `tfjs-fabric-${rootPackage.version}.tgz`;
   fs.writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', type: 'module', private: true }));
   fs.writeFileSync(

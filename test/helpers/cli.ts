@@ -147,10 +147,8 @@ export function normalizeMessage(text: string): string {
     .trim();
 }
 
-/** True when `text` has a line that looks like a stack frame (`    at fn (file:1:2)`). */
-export function hasStackTrace(text: string): boolean {
-  return /^\s+at /m.test(text) || /^\[rank \d+\]\s+at /m.test(text);
-}
+/** A line that looks like a stack frame (`    at fn (file:1:2)`), bare or behind a `[rank K]` prefix. */
+export const STACK_FRAME = /^(\[rank \d+\])?\s+at /m;
 
 /** The `version_<N>` folders under `<rootDir>/<name>`, sorted by N. */
 export function runVersions(rootDir: string, name = 'fabric'): string[] {

@@ -1,0 +1,15 @@
+import { Help } from '@oclif/core';
+
+/** Root help (`fabric --help`) ends with examples a newcomer can paste, as each command's help does. */
+export default class FabricHelp extends Help {
+  protected override formatRoot(): string {
+    const bin = this.config.bin;
+    const examples = [
+      ['Train the two-spirals demo on the default CPU backend', `${bin} run model templates/mlp/train.ts`],
+      ['Pass arguments to your script after its path', `${bin} run model --seed=42 templates/mlp/train.ts -- --epochs 20`],
+      ['Show Node, tfjs backends and the resolved config', `${bin} env`],
+    ];
+    const body = examples.map(([what, command]) => `${what}\n  $ ${command}`).join('\n\n');
+    return `${super.formatRoot()}\n\n${this.section('EXAMPLES', body)}`;
+  }
+}

@@ -1,0 +1,202 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { appendProgress } from '../run-dir/progress-log.js';
+import { formatProgressLine, prefixRank } from '../tui/plain.js';
+import type { RankMessage } from './messages.js';
+import { isAlive, signalTree } from './process-tree.js';
+import { spawnRank, type RankProcess } from './spawn-rank.js';
+
+export interface SupervisedRank {
+  rank: number;
+  env: NodeJS.ProcessEnv;
+  logPath: string;
+}
+
+export interface SupervisorOptions {
+  ranks: SupervisedRank[];
+  cwd: string;
+  /** The rank whose output is echoed live (global rank 0 when it runs on this node). */
+  liveRank: number | undefined;
+  print: (line: string) => void;
+  progressPath: string;
+  progressIntervalSec: number;
+  stallTimeoutSec: number;
+  /** Time between SIGTERM and SIGKILL when tearing the run down. */
+  killGraceMs?: number;
+}
+
+export interface SupervisorResult {
+  exitCode: number;
+  failedRank?: number;
+  interrupted: boolean;
+}
+
+type RankState = { process: RankProcess; exit?: { code: number | null; signal: NodeJS.Signals | null }; lastHeartbeat: number; step: number; stalled: boolean };
+
+/**
+ * Watches the ranks of this node: relays output and progress, reports stalls, and tears everything down
+ * when a rank fails or the user interrupts. Each rank leads its own process group, so killing the group
+ * also reaches processes the user's script started, even after the rank itself is gone.
+ */
+export class RunSupervisor {
+  private readonly states = new Map<number, RankState>();
+  private failure?: { rank: number; code: number };
+  private interrupts = 0;
+  private tearingDown = false;
+  private lastProgressLine = 0;
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  constructor(private readonly options: SupervisorOptions) {}
+
+  async run(): Promise<SupervisorResult> {
+    const stopSignals = this.handleSignals();
+    for (const spec of this.options.ranks) {
+      const process = spawnRank({
+        rank: spec.rank,
+        env: spec.env,
+        logPath: spec.logPath,
+        cwd: this.options.cwd,
+        detached: true,
+        echo: spec.rank === this.options.liveRank ? this.options.print : undefined,
+      });
+      const state: RankState = { process, lastHeartbeat: Date.now(), step: 0, stalled: false };
+      this.states.set(spec.rank, state);
+      process.child.on('message', (message: RankMessage) => this.onMessage(state, message));
+      void process.exited.then((exit) => this.onExit(state, exit));
+    }
+    this.timers.push(setInterval(() => this.checkStalls(), 1000));
+    await Promise.all([...this.states.values()].map((s) => s.process.exited));
+    for (const timer of this.timers) clearInterval(timer);
+    stopSignals();
+    await this.killLeftovers('SIGKILL');
+    if (this.failure) return { exitCode: this.failure.code, failedRank: this.failure.rank, interrupted: false };
+    const codes = [...this.states.values()].map((s) => exitCodeOf(s.exit!));
+    const firstNonZero = codes.find((c) => c !== 0);
+    if (this.interrupts > 0) return { exitCode: firstNonZero ?? 130, interrupted: true };
+    return { exitCode: firstNonZero ?? 0, interrupted: false };
+  }
+
+  private onMessage(state: RankState, message: RankMessage): void {
+    state.lastHeartbeat = Date.now();
+    if (state.stalled) {
+      state.stalled = false;
+      this.options.print(prefixRank(message.rank, 'is responsive again'));
+    }
+    if (message.type === 'start') {
+      if (message.rank === this.options.liveRank) this.options.print(prefixRank(message.rank, `started on backend '${message.backend}'`));
+      return;
+    }
+    state.step = message.step;
+    if (message.type === 'heartbeat') return;
+    appendProgress(this.options.progressPath, {
+      kind: message.type,
+      rank: message.rank,
+      step: message.step,
+      time: message.time,
+      metrics: message.metrics,
+      ...(message.type === 'progress' && message.stepsPerSecond !== undefined ? { stepsPerSecond: message.stepsPerSecond } : {}),
+    });
+    if (message.rank !== this.options.liveRank) return;
+    const due = Date.now() - this.lastProgressLine >= this.options.progressIntervalSec * 1000;
+    if (message.type === 'end' || due) {
+      this.options.print(formatProgressLine(message.rank, message.step, message.metrics, message.type === 'progress' ? message.stepsPerSecond : undefined));
+      this.lastProgressLine = Date.now();
+    }
+  }
+
+  private onExit(state: RankState, exit: { code: number | null; signal: NodeJS.Signals | null }): void {
+    state.exit = exit;
+    const code = exitCodeOf(exit);
+    if (code === 0 || this.tearingDown) return;
+    this.failure = { rank: state.process.rank, code };
+    this.reportFailure(state, code);
+    void this.tearDown('SIGTERM');
+  }
+
+  private reportFailure(state: RankState, code: number): void {
+    const { rank, logPath } = state.process;
+    const how = state.exit?.signal ? `was killed by ${state.exit.signal}` : `exited with code ${code}`;
+    if (rank !== this.options.liveRank) {
+      // Its output was not shown live: show the end of its log, where the error and stack are.
+      for (const line of tailLines(logPath, 30)) this.options.print(prefixRank(rank, line));
+    }
+    this.options.print(prefixRank(rank, `${how}; stopping the other ranks.`));
+    this.options.print(`Rank logs: ${[...this.states.values()].map((s) => s.process.logPath).join('  ')}`);
+  }
+
+  /** SIGTERM (or a graceful interrupt) to every live rank, then SIGKILL their process groups after the grace period. */
+  private async tearDown(first: NodeJS.Signals): Promise<void> {
+    if (this.tearingDown) return;
+    this.tearingDown = true;
+    await this.signalLiveRanks(first);
+    const timer = setTimeout(() => void this.killLeftovers('SIGKILL'), this.options.killGraceMs ?? 5000);
+    this.timers.push(timer);
+  }
+
+  private async signalLiveRanks(signal: NodeJS.Signals): Promise<void> {
+    for (const state of this.states.values()) {
+      if (!state.exit && state.process.child.pid) signalGroup(state.process.child.pid, signal);
+    }
+  }
+
+  /** Kills whatever is left of every rank's process group and tree (orphans of the user's script included). */
+  private async killLeftovers(signal: NodeJS.Signals): Promise<void> {
+    for (const state of this.states.values()) {
+      const pid = state.process.child.pid;
+      if (!pid) continue;
+      signalGroup(pid, signal);
+      if (isAlive(pid)) await signalTree(pid, signal);
+    }
+  }
+
+  private handleSignals(): () => void {
+    const onSignal = (signal: NodeJS.Signals) => {
+      this.interrupts++;
+      if (this.interrupts === 1 && !this.tearingDown) {
+        this.options.print(`tfjs-fabric: ${signal} received; asking the ranks to stop (press Ctrl+C again to force).`);
+        this.tearingDown = true;
+        // Ranks treat SIGINT as "stop gracefully" (onInterrupt hooks run) and SIGTERM as "flush and go".
+        void this.signalLiveRanks(signal === 'SIGINT' ? 'SIGINT' : 'SIGTERM');
+      } else {
+        this.options.print('tfjs-fabric: forcing every rank to stop.');
+        void this.killLeftovers('SIGKILL');
+      }
+    };
+    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+    for (const s of signals) process.on(s, onSignal);
+    return () => signals.forEach((s) => process.off(s, onSignal));
+  }
+
+  private checkStalls(): void {
+    const limit = this.options.stallTimeoutSec * 1000;
+    for (const state of this.states.values()) {
+      if (state.exit || state.stalled || Date.now() - state.lastHeartbeat < limit) continue;
+      state.stalled = true;
+      const seconds = Math.round((Date.now() - state.lastHeartbeat) / 1000);
+      this.options.print(prefixRank(state.process.rank, `stalled: no heartbeat for ${seconds} s (last step ${state.step}). Log: ${state.process.logPath}`));
+      appendProgress(this.options.progressPath, { kind: 'heartbeat', rank: state.process.rank, step: state.step, time: Date.now(), metrics: { stalled: 1 } });
+    }
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // group already empty
+  }
+}
+
+export function exitCodeOf(exit: { code: number | null; signal: NodeJS.Signals | null }): number {
+  return exit.code ?? 128 + (exit.signal ? (os.constants.signals[exit.signal] ?? 0) : 0);
+}
+
+function tailLines(file: string, count: number): string[] {
+  try {
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    if (lines.at(-1) === '') lines.pop();
+    return lines.slice(-count);
+  } catch {
+    return [];
+  }
+}

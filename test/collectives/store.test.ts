@@ -1,0 +1,217 @@
+import * as net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FabricUserError } from '../../src/errors.js';
+import { acceptHandshake, offerHandshake } from '../../src/collectives/auth.js';
+import { ByteReceiver } from '../../src/collectives/byte-receiver.js';
+import { LocalStoreClient, RemoteStoreClient, StoreTimeoutError } from '../../src/collectives/store-client.js';
+import { StoreServer } from '../../src/collectives/store-server.js';
+import { KeyValueTable } from '../../src/collectives/store-table.js';
+import { encodeFrame } from '../../src/collectives/store-protocol.js';
+import { freePort } from './helpers.js';
+
+const TOKEN = 'store-test-token';
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function startServer(options: { authTimeoutMs?: number } = {}) {
+  const logs: string[] = [];
+  const server = await StoreServer.listen({ host: '127.0.0.1', port: 0, token: TOKEN, log: (line) => logs.push(line), ...options });
+  cleanups.push(() => server.close());
+  return { server, logs };
+}
+
+async function client(port: number, rank = 1, token: string | null = TOKEN) {
+  const store = await RemoteStoreClient.connect({ host: '127.0.0.1', port, token, rank, connectTimeoutMs: 2000 });
+  cleanups.push(() => store.close());
+  return store;
+}
+
+function rawSocket(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port }, () => resolve(socket));
+    socket.on('error', reject);
+    socket.resume();
+    cleanups.push(() => socket.destroy());
+  });
+}
+
+function closed(socket: net.Socket): Promise<void> {
+  return new Promise((resolve) => (socket.destroyed ? resolve() : socket.once('close', () => resolve())));
+}
+
+async function until(condition: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('store server and clients', () => {
+  it('set, get, add, delete and wait work across clients', async () => {
+    const { server } = await startServer();
+    const a = await client(server.port, 1);
+    const b = await client(server.port, 2);
+    const waited = b.wait(['x', 'y'], 2000);
+    await a.set('x', { deep: [1, 2] });
+    a.setNoWait('y', 'why');
+    expect(await waited).toEqual([{ deep: [1, 2] }, 'why']);
+    expect(await b.get('x')).toEqual({ deep: [1, 2] });
+    expect(await b.get('missing')).toBeUndefined();
+    expect(await a.add('count', 2)).toBe(2);
+    expect(await b.add('count', 3)).toBe(5);
+    await expect(a.add('x', 1)).rejects.toThrow(/holds a object, not a counter/);
+    await b.delete('x');
+    expect(await a.get('x')).toBeUndefined();
+    expect(server.table.get('count')).toBe(5);
+  });
+
+  it('wait times out naming the keys that never appeared', async () => {
+    const { server } = await startServer();
+    const a = await client(server.port);
+    await a.set('present', 1);
+    const error = await a.wait(['present', 'absent'], 100).catch((reason: unknown) => reason);
+    expect(error).toBeInstanceOf(StoreTimeoutError);
+    expect((error as StoreTimeoutError).keys).toEqual(['absent']);
+  });
+
+  it('the local client (rank 0) sees the same table', async () => {
+    const table = new KeyValueTable();
+    const local = new LocalStoreClient(table);
+    const waited = local.wait(['k'], null);
+    table.set('k', 7);
+    expect(await waited).toEqual([7]);
+    await expect(local.wait(['never'], 20)).rejects.toBeInstanceOf(StoreTimeoutError);
+    const forever = local.wait(['never'], null);
+    await local.close();
+    await expect(forever).rejects.toThrow(/closed/);
+  });
+
+  it('a client keeps retrying while nobody listens yet', async () => {
+    const port = await freePort();
+    const connecting = RemoteStoreClient.connect({ host: '127.0.0.1', port, token: TOKEN, rank: 1, connectTimeoutMs: 5000 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const server = await StoreServer.listen({ host: '127.0.0.1', port, token: TOKEN });
+    cleanups.push(() => server.close());
+    const store = await connecting;
+    cleanups.push(() => store.close());
+    await store.set('late', true);
+    expect(server.table.get('late')).toBe(true);
+  });
+
+  it('a client gives up with a clear error when nobody listens', async () => {
+    const port = await freePort();
+    const error = await RemoteStoreClient.connect({ host: '127.0.0.1', port, token: TOKEN, rank: 3, connectTimeoutMs: 300 }).catch((reason: unknown) => reason);
+    expect(error).toBeInstanceOf(FabricUserError);
+    expect((error as Error).message).toMatch(new RegExp(`Rank 3 could not reach the rendezvous store at 127.0.0.1:${port}.*nobody is listening`));
+  });
+
+  it('a port in use is a clear error naming it', async () => {
+    const { server } = await startServer();
+    const error = await StoreServer.listen({ host: '127.0.0.1', port: server.port, token: TOKEN }).catch((reason: unknown) => reason);
+    expect(error).toBeInstanceOf(FabricUserError);
+    expect((error as Error).message).toContain(`127.0.0.1:${server.port}: the port is already in use`);
+  });
+
+  it('closing the server tells clients it was on purpose', async () => {
+    const { server } = await startServer();
+    const a = await client(server.port);
+    const lost = new Promise<boolean>((resolve) => (a.onLost = resolve));
+    await server.close();
+    expect(await lost).toBe(true);
+    await expect(a.get('x')).rejects.toThrow(/store was closed/);
+  });
+});
+
+describe('store authentication and robustness', () => {
+  it('refuses a wrong token, logs it once, and keeps serving', async () => {
+    const { server, logs } = await startServer();
+    const error = await client(server.port, 2, 'wrong-token').catch((reason: unknown) => reason);
+    expect(error).toBeInstanceOf(FabricUserError);
+    expect((error as Error).message).toMatch(/Rank 2 could not join the rendezvous store.*refused our token.*same token/);
+    await until(() => logs.length > 0);
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toMatch(/refused a connection from 127\.0\.0\.1:\d+: wrong token/);
+    await (await client(server.port)).set('still', 'fine');
+  });
+
+  it('a client that meets an impostor (no token) refuses it', async () => {
+    const impostor = net.createServer((socket) => {
+      const receiver = new ByteReceiver().attach(socket);
+      acceptHandshake({ read: (n) => receiver.read(n), write: (bytes) => void socket.write(bytes) }, 'guessed').catch(() => socket.destroy());
+    });
+    await new Promise<void>((resolve) => impostor.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => impostor.close(resolve)));
+    const port = (impostor.address() as net.AddressInfo).port;
+    await expect(client(port)).rejects.toThrow(/refused our token/);
+  });
+
+  it('random bytes do not crash it', async () => {
+    const { server, logs } = await startServer({ authTimeoutMs: 300 });
+    for (let i = 0; i < 20; i++) {
+      const socket = await rawSocket(server.port);
+      socket.on('error', () => {});
+      socket.write(Buffer.from(Array.from({ length: 1 + i * 97 }, () => Math.floor(Math.random() * 256))));
+      await closed(socket);
+    }
+    expect(logs.every((line) => /does not speak the fabric protocol|did not authenticate within 300 ms/.test(line))).toBe(true);
+    await (await client(server.port)).set('alive', 1);
+  });
+
+  it('a silent client is dropped after the auth timeout', async () => {
+    const { server, logs } = await startServer({ authTimeoutMs: 150 });
+    const socket = await rawSocket(server.port);
+    const started = Date.now();
+    await closed(socket);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+    await until(() => logs.length > 0);
+    expect(logs.join('\n')).toMatch(/did not authenticate within 150 ms/);
+  });
+
+  it('1,000 rapid connections leave it working, and logs stay short', async () => {
+    const { server, logs } = await startServer();
+    for (let batch = 0; batch < 10; batch++) {
+      await Promise.all(
+        Array.from({ length: 100 }, async () => {
+          const socket = await rawSocket(server.port).catch(() => null);
+          if (!socket) return;
+          socket.on('error', () => {});
+          socket.destroy();
+        }),
+      );
+    }
+    const store = await client(server.port);
+    await store.set('after-flood', 1);
+    expect(await store.get('after-flood')).toBe(1);
+    await until(() => server.refusals.count >= 1000);
+    expect(logs.length).toBeLessThanOrEqual(21);
+    expect(logs.at(-1)).toMatch(/further ones are counted but not logged/);
+  });
+
+  it('an authenticated peer that announces a huge frame is cut off without allocating it', async () => {
+    const { server, logs } = await startServer();
+    const socket = await rawSocket(server.port);
+    const receiver = new ByteReceiver().attach(socket);
+    await offerHandshake({ read: (n) => receiver.read(n), write: (bytes) => void socket.write(bytes) }, TOKEN, { role: 'store', rank: 1 });
+    const header = Buffer.alloc(4);
+    header.writeUInt32LE(0xfffffff0);
+    socket.write(header);
+    await closed(socket);
+    await until(() => logs.length > 0);
+    expect(logs.join('\n')).toMatch(/a frame announced 4294967280 bytes/);
+    await (await client(server.port)).set('alive', 1);
+  });
+
+  it('an authenticated peer that sends a malformed request is cut off', async () => {
+    const { server, logs } = await startServer();
+    const socket = await rawSocket(server.port);
+    const receiver = new ByteReceiver().attach(socket);
+    await offerHandshake({ read: (n) => receiver.read(n), write: (bytes) => void socket.write(bytes) }, TOKEN, { role: 'store', rank: 1 });
+    socket.write(encodeFrame({ op: 'explode' } as never));
+    await closed(socket);
+    await until(() => logs.length > 0);
+    expect(logs.join('\n')).toMatch(/a malformed store request/);
+  });
+});

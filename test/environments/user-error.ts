@@ -1,0 +1,13 @@
+import { expect } from 'vitest';
+import { FabricUserError } from '../../src/errors.js';
+
+/** The FabricUserError message `fn` throws; fails the test if it throws anything else or nothing. */
+export function userErrorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(FabricUserError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a FabricUserError');
+}
