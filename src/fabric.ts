@@ -22,6 +22,9 @@ export interface FabricOptions extends ConnectorOptions {
 
 export type TrainFn = (fabric: Fabric, args: string[]) => unknown | Promise<unknown>;
 
+/** What collectives accept besides tensors. */
+export type Collectable = tf.Tensor | Float32Array | Int32Array | number;
+
 type OptimizerTuple<O extends tf.Optimizer[]> = { [K in keyof O]: FabricOptimizer };
 
 /**
@@ -221,8 +224,9 @@ export class Fabric {
     }
   }
 
-  allReduce(tensor: tf.Tensor, op: ReduceOp = 'mean'): Promise<tf.Tensor> {
-    return this.strategy.allReduce(tensor, op);
+  /** Reduces across ranks; accepts a tensor, a Float32Array/Int32Array or a number and returns the same kind. */
+  allReduce<T extends Collectable>(value: T, op: ReduceOp = 'mean'): Promise<T> {
+    return this.throughTensor(value, (t) => this.strategy.allReduce(t, op));
   }
   /** Stacks every rank's tensor along a new first axis (same shape on every rank). */
   allGather(tensor: tf.Tensor): Promise<tf.Tensor> {
@@ -231,6 +235,10 @@ export class Fabric {
   /** Every rank's tensor, in rank order; their first dimensions may differ. */
   allGatherList(tensor: tf.Tensor): Promise<tf.Tensor[]> {
     return this.strategy.allGatherList(tensor);
+  }
+  /** Reduces the flattened value across ranks; this rank keeps its chunk (as equal as possible, in rank order). */
+  reduceScatter<T extends tf.Tensor | Float32Array | Int32Array>(value: T, op: ReduceOp = 'sum'): Promise<T> {
+    return this.throughTensor(value, (t) => this.strategy.reduceScatter(t, op));
   }
   broadcast<T>(value: T, src = 0): Promise<T> {
     return this.strategy.broadcast(value, src);
@@ -349,6 +357,18 @@ export class Fabric {
         console.error(`Could not flush logger ${logger.name}: ${(error as Error).message}`);
       }
     }
+  }
+
+  /** Runs a tensor collective on a typed array or number too, giving back the caller's kind. */
+  private async throughTensor<T extends Collectable>(value: T, op: (t: tf.Tensor) => Promise<tf.Tensor>): Promise<T> {
+    if (value instanceof tf.Tensor) return (await op(value)) as T;
+    const input = typeof value === 'number' ? tf.scalar(value) : tf.tensor1d(value as Float32Array | Int32Array, value instanceof Int32Array ? 'int32' : 'float32');
+    const result = await op(input);
+    input.dispose();
+    const data = result.dataSync();
+    result.dispose();
+    if (typeof value === 'number') return data[0] as T;
+    return (value instanceof Int32Array ? Int32Array.from(data) : Float32Array.from(data)) as T;
   }
 
   private wrapOptimizer(optimizer: tf.Optimizer, params: ParamSet): FabricOptimizer {

@@ -67,8 +67,11 @@ export function validateToken(token: string | null): void {
   }
 }
 
-/** Server side: returns who the client is, or throws AuthError with the reason to log. */
-export async function acceptHandshake(channel: ByteChannel, token: string | null): Promise<PeerIdentity> {
+/**
+ * Server side: returns who the client is, or throws AuthError with the reason to log. `refuse` may turn
+ * away a client that knows the token but is not who we wait for (before we prove anything to it).
+ */
+export async function acceptHandshake(channel: ByteChannel, token: string | null, refuse: (identity: PeerIdentity) => string | null = () => null): Promise<PeerIdentity> {
   const nonceServer = randomBytes(NONCE_BYTES);
   channel.write(Buffer.concat([MAGIC, nonceServer]));
   const hello = await channel.read(MAGIC.length + NONCE_BYTES + 2);
@@ -83,6 +86,8 @@ export async function acceptHandshake(channel: ByteChannel, token: string | null
   }
   const identity = parseIdentity(identityBytes);
   if (!identity) throw new AuthError('its identity is malformed');
+  const refusal = refuse(identity);
+  if (refusal) throw new AuthError(refusal);
   channel.write(mac(token, 'server', nonceServer, nonceClient, identityBytes));
   return identity;
 }
@@ -106,7 +111,7 @@ export async function offerHandshake(channel: ByteChannel, token: string | null,
   try {
     proof = await channel.read(MAC_BYTES);
   } catch {
-    throw new AuthError('the server refused our token');
+    throw new AuthError('the server refused us (a different token, or we are not the rank it waits for)');
   }
   if (!sameBytes(proof, mac(token, 'server', nonceServer, nonceClient, identityBytes))) {
     throw new AuthError('the server could not prove that it knows the token');

@@ -7,7 +7,7 @@ import type * as net from 'node:net';
 import { FabricUserError } from '../errors.js';
 import type { ByteReceiver } from './byte-receiver.js';
 import { CollectiveError, formatDuration, formatRanks } from './errors.js';
-import { StoreTimeoutError, type StoreClient } from './store-client.js';
+import { StoreClosedError, StoreTimeoutError, type StoreClient } from './store-client.js';
 import { withTimeout } from './timeouts.js';
 import { connectToPredecessor, listenForSuccessor, unixSocketPath, type LinkSecurity, type PeerAddress, type SuccessorListener } from './transport.js';
 import type { JsonValue } from './types.js';
@@ -91,6 +91,9 @@ async function waitOrExplain(store: StoreClient, keys: string[], options: Rendez
   try {
     return await store.wait(keys, Math.max(1, options.deadline - Date.now()));
   } catch (error) {
+    if (error instanceof StoreClosedError) {
+      throw new CollectiveError('rendezvous', `Rendezvous failed on rank ${options.rank} while waiting for ${what}: rank 0 closed the store (it gave up or exited; see rank 0's error).`, options.rank);
+    }
     if (!(error instanceof StoreTimeoutError)) throw error;
     const joined = await Promise.all(Array.from({ length: options.worldSize }, (_, rank) => store.get(storeKeys.join(rank)).catch(() => undefined)));
     const missing = joined.flatMap((record, rank) => (record === undefined ? [rank] : []));

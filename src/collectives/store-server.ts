@@ -100,7 +100,7 @@ export class StoreServer {
       socket.destroy();
     }, authTimeoutMs);
     try {
-      await acceptHandshake(channel, this.options.token);
+      await acceptHandshake(channel, this.options.token, (identity) => (identity.role === 'store' ? null : `it is a ${identity.role} link, not a store client`));
     } catch (error) {
       const reason = timedOut ? `it did not authenticate within ${authTimeoutMs} ms` : error instanceof AuthError ? error.reason : 'it closed the connection before authenticating';
       this.refusals.refuse(peer, reason);

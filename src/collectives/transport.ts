@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { FabricUserError } from '../errors.js';
-import { acceptHandshake, AUTH_TIMEOUT_MS, offerHandshake } from './auth.js';
+import { acceptHandshake, AUTH_TIMEOUT_MS, offerHandshake, type PeerIdentity } from './auth.js';
 import { ByteReceiver } from './byte-receiver.js';
 import { AuthError } from './errors.js';
 import { describePeer, RefusalLog } from './refusal-log.js';
@@ -58,12 +58,13 @@ export function listenForSuccessor(address: PeerAddress, expectedRank: number, s
     if (done) return void socket.destroy();
     const peer = address.kind === 'unix' ? 'a local process' : describePeer(socket);
     const receiver = new ByteReceiver().attach(socket);
-    withTimeout(acceptHandshake({ read: (n) => receiver.read(n), write: (bytes) => void socket.write(bytes) }, security.token), authTimeoutMs, () => socket.destroy()).then(
-      (identity) => {
-        if (done || identity.role !== 'ring' || identity.rank !== expectedRank) {
-          refusals.refuse(peer, done ? `rank ${expectedRank} is already connected` : `it is ${identity.role} rank ${identity.rank}, not ring rank ${expectedRank}`);
-          return void socket.destroy();
-        }
+    const refuse = (identity: PeerIdentity) => {
+      if (done) return `rank ${expectedRank} is already connected`;
+      return identity.role === 'ring' && identity.rank === expectedRank ? null : `it is ${identity.role} rank ${identity.rank}, not ring rank ${expectedRank}`;
+    };
+    withTimeout(acceptHandshake({ read: (n) => receiver.read(n), write: (bytes) => void socket.write(bytes) }, security.token, refuse), authTimeoutMs, () => socket.destroy()).then(
+      () => {
+        if (done) return void socket.destroy();
         done = true;
         receiver.expectNothing();
         close();

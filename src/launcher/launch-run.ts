@@ -50,6 +50,7 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
   const mainPort = worldSize > 1 ? (layout.mainPort ?? (await resolveMainPort(config, sources.mainPort.origin))) : undefined;
   if (cluster.externallyLaunched && cluster.globalRank === 0 && mainPort !== undefined) await assertPortFree(cluster.mainAddress, mainPort, sources.mainPort.origin);
   const token = worldSize > 1 ? resolveToken(config, env, cluster.externallyLaunched) : undefined;
+  if (worldSize > 1 && config.insecure) options.print('tfjs-fabric: warning: --insecure: connections between ranks are not authenticated; anyone who can reach the ports can join or disturb this run.');
 
   const run = createRunDir(path.resolve(options.cwd, config.rootDir), config.name);
   const info: RunInfo = {

@@ -88,6 +88,16 @@ export class DdpStrategy implements Strategy {
     }
   }
 
+  async reduceScatter(tensor: tf.Tensor, op: ReduceOp): Promise<tf.Tensor> {
+    const input = op === 'mean' && tensor.dtype === 'int32' ? tf.cast(tensor, 'float32') : tensor;
+    try {
+      const chunk = await this.pg.reduceScatter(dataOf(input), op);
+      return tf.tensor1d(chunk, input.dtype === 'int32' ? 'int32' : 'float32');
+    } finally {
+      if (input !== tensor) input.dispose();
+    }
+  }
+
   async allGather(tensor: tf.Tensor): Promise<tf.Tensor> {
     const parts = await this.allGatherList(tensor);
     const mismatch = parts.find((p) => p.shape.join() !== tensor.shape.join());
@@ -167,10 +177,11 @@ function unflatten(data: Float32Array, layout: FlatLayout, use: (index: number, 
   });
 }
 
+/** The tensor's values as the typed array its dtype calls for (a cast may share the other kind's storage). */
 function dataOf(tensor: tf.Tensor): NumericArray {
   const data = tensor.dataSync();
-  if (data instanceof Float32Array || data instanceof Int32Array) return data;
-  return Float32Array.from(data as Uint8Array);
+  if (tensor.dtype === 'int32') return data instanceof Int32Array ? data : Int32Array.from(data as ArrayLike<number>);
+  return data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
 }
 
 function emptyOf(dtype: string): NumericArray {

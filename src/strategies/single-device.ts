@@ -25,6 +25,10 @@ export class SingleDeviceStrategy implements Strategy {
     return [tensor.clone()];
   }
 
+  async reduceScatter(tensor: tf.Tensor): Promise<tf.Tensor> {
+    return tf.reshape(tensor, [-1]);
+  }
+
   async broadcast<T>(value: T, src: number): Promise<T> {
     if (src !== 0) throw new RangeError(`broadcast source rank ${src} does not exist in a world of 1.`);
     return value;

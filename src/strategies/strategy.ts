@@ -19,6 +19,8 @@ export interface Strategy {
   allGather(tensor: tf.Tensor): Promise<tf.Tensor>;
   /** Every rank's tensor as a list; first dimensions may differ. */
   allGatherList(tensor: tf.Tensor): Promise<tf.Tensor[]>;
+  /** Reduces the flattened tensor across ranks; rank r keeps its chunk (as equal as possible, in rank order). */
+  reduceScatter(tensor: tf.Tensor, op: ReduceOp): Promise<tf.Tensor>;
   broadcast<T>(value: T, src: number): Promise<T>;
   barrier(name?: string): Promise<void>;
   teardown(): Promise<void>;
