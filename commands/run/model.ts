@@ -6,6 +6,7 @@ import { CONFIG_KEYS, CONFIG_SCHEMA, type ConfigKey } from '../../src/config/sch
 import { didYouMean } from '../../src/config/suggest.js';
 import { isFabricUserError } from '../../src/errors.js';
 import { launchRun } from '../../src/launcher/launch-run.js';
+import { PlainObserver } from '../../src/tui/plain-observer.js';
 
 /** One string flag per config key, generated from the schema so help, YAML and env never disagree. */
 const configFlags = Object.fromEntries(
@@ -77,7 +78,7 @@ export default class RunModel extends Command {
         command: ['fabric', 'run', 'model', ...this.argv],
         cwd: process.cwd(),
         versions: runVersions(this.config.version),
-        print: (line) => process.stdout.write(`${line}\n`),
+        observer: new PlainObserver((line) => process.stdout.write(`${line}\n`), resolved.config.progressInterval),
       });
       if (exitCode !== 0) this.exit(exitCode);
     } catch (error) {

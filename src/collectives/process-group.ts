@@ -76,6 +76,7 @@ export class ProcessGroup {
   private seq = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private closing: Promise<void> | null = null;
+  private scratch: ArrayBuffer | null = null;
 
   private constructor(
     options: ProcessGroupOptions,
@@ -158,19 +159,25 @@ export class ProcessGroup {
     });
   }
 
-  /** Rank r gets elements [chunkStart(L, n, r), chunkStart(L, n, r + 1)) of the reduction of all inputs. */
-  reduceScatter<T extends NumericArray>(data: T, op: ReduceOp): Promise<T> {
+  /**
+   * Rank r gets elements [chunkStart(L, n, r), chunkStart(L, n, r + 1)) of the reduction of all inputs
+   * (a new array unless `out`, of that chunk's length).
+   */
+  reduceScatter<T extends NumericArray>(data: T, op: ReduceOp, options: AllReduceOptions<T> = {}): Promise<T> {
     checkArray('reduceScatter', data);
     checkReduceOp('reduceScatter', data, op);
+    const ownLength = chunkLength(data.length, this.worldSize, this.rank);
+    const own = options.out ?? newArrayLike(data, ownLength);
+    if (own.constructor !== data.constructor || own.length !== ownLength) {
+      throw new TypeError(`reduceScatter: 'out' must be a ${data.constructor.name} of length ${ownLength} (this rank's chunk), got a ${own.constructor.name} of length ${own.length}.`);
+    }
     const descriptor = this.describe('reduceScatter', dtypeOf(data), op, data.length, -1);
-    const own = newArrayLike(data, chunkLength(data.length, this.worldSize, this.rank));
     return this.enqueue(descriptor, (ctx) => {
       if (!ctx) {
         own.set(data);
         return () => own;
       }
-      const partial = newArrayLike(data, data.length);
-      ringReduce(ctx, data, op, { kind: 'reduceScatter', partial, own });
+      ringReduce(ctx, data, op, { kind: 'reduceScatter', partial: this.workspace(data), own });
       return () => own;
     });
   }
@@ -233,6 +240,16 @@ export class ProcessGroup {
       await this.server?.close();
     })();
     return this.closing;
+  }
+
+  /**
+   * Scratch for reduceScatter's partial sums, reused across operations (fresh large arrays cost page faults).
+   * Safe because operations run one at a time and settle only after their writes left.
+   */
+  private workspace(like: NumericArray): NumericArray {
+    const bytes = like.length * 4;
+    if (!this.scratch || this.scratch.byteLength < bytes) this.scratch = new ArrayBuffer(Math.max(bytes, 1024));
+    return like instanceof Float32Array ? new Float32Array(this.scratch, 0, like.length) : new Int32Array(this.scratch, 0, like.length);
   }
 
   private describe(op: OpName, dtype: WireDtype, reduceOp: ReduceOp | null, length: number, src: number, name?: string): OpDescriptor & { name?: string } {

@@ -8,6 +8,7 @@ import { detectEnvironment, validateAgainstFlags } from '../environments/registr
 import { FabricUserError } from '../errors.js';
 import { createRunDir, writeRunInfo, type RunInfo, type RunPaths } from '../run-dir/run-dir.js';
 import { assertPortFree, pickFreePort } from './ports.js';
+import type { RunObserver } from './observer.js';
 import { RunSupervisor } from './supervisor.js';
 
 export interface LaunchOptions {
@@ -17,8 +18,10 @@ export interface LaunchOptions {
   command: string[];
   cwd: string;
   versions: Record<string, string>;
-  /** Where rank output and progress lines go (the terminal). */
-  print: (line: string) => void;
+  /** Shows the run: plain lines or the dashboard. */
+  observer: RunObserver;
+  /** Called with the supervisor once ranks start (the dashboard's `q` key interrupts through it). */
+  onSupervisor?: (supervisor: RunSupervisor) => void;
   /** The launcher's environment (FABRIC_TOKEN is read from it). */
   env?: NodeJS.ProcessEnv;
 }
@@ -50,7 +53,7 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
   const mainPort = worldSize > 1 ? (layout.mainPort ?? (await resolveMainPort(config, sources.mainPort.origin))) : undefined;
   if (cluster.externallyLaunched && cluster.globalRank === 0 && mainPort !== undefined) await assertPortFree(cluster.mainAddress, mainPort, sources.mainPort.origin);
   const token = worldSize > 1 ? resolveToken(config, env, cluster.externallyLaunched) : undefined;
-  if (worldSize > 1 && config.insecure) options.print('tfjs-fabric: warning: --insecure: connections between ranks are not authenticated; anyone who can reach the ports can join or disturb this run.');
+  if (worldSize > 1 && config.insecure) options.observer.notice('tfjs-fabric: warning: --insecure: connections between ranks are not authenticated; anyone who can reach the ports can join or disturb this run.');
 
   const run = createRunDir(path.resolve(options.cwd, config.rootDir), config.name);
   const info: RunInfo = {
@@ -66,9 +69,7 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
     cwd: options.cwd,
   };
   writeRunInfo(run, info);
-  const shown = (p: string) => (path.relative(options.cwd, p).startsWith('..') ? p : path.relative(options.cwd, p));
-  const launcher = cluster.externallyLaunched ? `, started by ${cluster.launchedBy}` : '';
-  options.print(`tfjs-fabric: run directory ${shown(run.dir)}${worldSize > 1 ? ` (${worldSize} ranks, ${devices} on this node${launcher})` : ''}`);
+  if (cluster.externallyLaunched) options.observer.notice(`tfjs-fabric: rank ${cluster.globalRank} of ${worldSize}, started by ${cluster.launchedBy}`);
 
   const baseEnv = rankBaseEnv(options, env, script, run, worldSize, mainPort, token, { nodeRank, mainAddress: cluster.externallyLaunched ? cluster.mainAddress : config.mainAddress });
   const ranks = Array.from({ length: devices }, (_, offset) => {
@@ -79,25 +80,24 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
     if (config.accelerator === 'cuda' || config.accelerator === 'gpu') rankEnv.CUDA_VISIBLE_DEVICES = String(Array.isArray(config.devices) ? config.devices[local] : local);
     return { rank, env: rankEnv, logPath: run.rankLog(rank) };
   });
-  const supervisor = new RunSupervisor({
-    ranks,
-    cwd: options.cwd,
-    liveRank: firstRank,
-    print: options.print,
-    progressPath: run.progress,
-    progressIntervalSec: config.progressInterval,
-    stallTimeoutSec: config.stallTimeout,
-  });
+  const logPaths = Object.fromEntries(ranks.map((r) => [r.rank, r.logPath]));
+  options.observer.runStarted({ runDir: run.dir, script, worldSize, localRanks: ranks.map((r) => r.rank), liveRank: firstRank, config: info.config, startTime: Date.parse(info.startTime), logPaths });
+  const supervisor = new RunSupervisor({ ranks, cwd: options.cwd, liveRank: firstRank, observer: options.observer, progressPath: run.progress, stallTimeoutSec: config.stallTimeout });
+  options.onSupervisor?.(supervisor);
   const result = await supervisor.run();
   const status: RunInfo['status'] = result.exitCode === 0 ? 'finished' : result.interrupted ? 'interrupted' : 'failed';
   writeRunInfo(run, { ...info, status, exitCode: result.exitCode, endTime: new Date().toISOString() });
-  if (result.exitCode === 0) {
-    const seconds = ((Date.now() - Date.parse(info.startTime)) / 1000).toFixed(1);
-    const checkpoints = fs.readdirSync(run.checkpoints).length;
-    options.print(`tfjs-fabric: finished in ${seconds} s. Metrics: ${shown(run.metricsCsv)}  Checkpoints: ${shown(run.checkpoints)} (${checkpoints})  Logs: ${ranks.map((r) => shown(r.logPath)).join(' ')}`);
-  } else if (result.failedRank === undefined) {
-    options.print(`tfjs-fabric: run ${status} (exit code ${result.exitCode}). Logs: ${ranks.map((r) => shown(r.logPath)).join(' ')}`);
-  }
+  options.observer.runEnded({
+    exitCode: result.exitCode,
+    status,
+    failedRank: result.failedRank,
+    seconds: (Date.now() - Date.parse(info.startTime)) / 1000,
+    runDir: run.dir,
+    metricsCsv: run.metricsCsv,
+    checkpoints: run.checkpoints,
+    checkpointCount: fs.readdirSync(run.checkpoints).length,
+    logPaths,
+  });
   return { exitCode: result.exitCode, run };
 }
 

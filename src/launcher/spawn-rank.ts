@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { LineSplitter, prefixRank } from '../tui/plain.js';
+import { LineSplitter } from '../tui/plain.js';
 
 /** The rank main next to this file (dist/src/launcher/rank-entry.js, or .ts when run from source). */
 function rankEntryPath(): string {
@@ -18,9 +18,9 @@ export interface RankProcess {
 
 /**
  * Starts one rank: `node --import tsx rank-entry` with the run's env. Its stdout/stderr go to its log
- * file and, line by line with a `[rank K]` prefix, to `echo` (rank 0 is shown live). IPC carries progress.
+ * file and, line by line, to `onLine`. IPC carries progress.
  */
-export function spawnRank(options: { rank: number; env: NodeJS.ProcessEnv; logPath: string; cwd: string; echo?: (line: string) => void; detached?: boolean }): RankProcess {
+export function spawnRank(options: { rank: number; env: NodeJS.ProcessEnv; logPath: string; cwd: string; onLine?: (line: string) => void; detached?: boolean }): RankProcess {
   // tsx is resolved from our own install (not the user's cwd) so a script anywhere loads.
   const tsxUrl = import.meta.resolve('tsx');
   const child = spawn(process.execPath, ['--enable-source-maps', '--import', tsxUrl, rankEntryPath()], {
@@ -32,7 +32,7 @@ export function spawnRank(options: { rank: number; env: NodeJS.ProcessEnv; logPa
   });
   const log = fs.createWriteStream(options.logPath, { flags: 'a' });
   for (const stream of [child.stdout!, child.stderr!]) {
-    const splitter = new LineSplitter((line) => options.echo?.(prefixRank(options.rank, line)));
+    const splitter = new LineSplitter((line) => options.onLine?.(line));
     stream.on('data', (chunk: Buffer) => {
       log.write(chunk);
       splitter.push(chunk);

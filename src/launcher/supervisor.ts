@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { appendProgress } from '../run-dir/progress-log.js';
-import { formatProgressLine, prefixRank } from '../tui/plain.js';
+import { prefixRank } from '../tui/plain.js';
 import type { RankMessage } from './messages.js';
+import type { RunObserver } from './observer.js';
 import { isAlive, signalTree } from './process-tree.js';
 import { spawnRank, type RankProcess } from './spawn-rank.js';
 
@@ -15,11 +16,10 @@ export interface SupervisedRank {
 export interface SupervisorOptions {
   ranks: SupervisedRank[];
   cwd: string;
-  /** The rank whose output is echoed live (global rank 0 when it runs on this node). */
+  /** The rank whose output is shown live (its log tail is not repeated when it fails). */
   liveRank: number | undefined;
-  print: (line: string) => void;
+  observer: RunObserver;
   progressPath: string;
-  progressIntervalSec: number;
   stallTimeoutSec: number;
   /** Time between SIGTERM and SIGKILL when tearing the run down. */
   killGraceMs?: number;
@@ -43,7 +43,6 @@ export class RunSupervisor {
   private failure?: { rank: number; code: number };
   private interrupts = 0;
   private tearingDown = false;
-  private lastProgressLine = 0;
   private readonly timers: NodeJS.Timeout[] = [];
 
   constructor(private readonly options: SupervisorOptions) {}
@@ -57,7 +56,7 @@ export class RunSupervisor {
         logPath: spec.logPath,
         cwd: this.options.cwd,
         detached: true,
-        echo: spec.rank === this.options.liveRank ? this.options.print : undefined,
+        onLine: (line) => this.options.observer.rankLine(spec.rank, line),
       });
       const state: RankState = { process, lastHeartbeat: Date.now(), step: 0, stalled: false };
       this.states.set(spec.rank, state);
@@ -80,12 +79,10 @@ export class RunSupervisor {
     state.lastHeartbeat = Date.now();
     if (state.stalled) {
       state.stalled = false;
-      this.options.print(prefixRank(message.rank, 'is responsive again'));
+      this.options.observer.rankResponsive(message.rank);
     }
-    if (message.type === 'start') {
-      if (message.rank === this.options.liveRank) this.options.print(prefixRank(message.rank, `started on backend '${message.backend}'`));
-      return;
-    }
+    this.options.observer.rankMessage(message);
+    if (message.type === 'start') return;
     state.step = message.step;
     if (message.type === 'heartbeat') return;
     appendProgress(this.options.progressPath, {
@@ -96,17 +93,12 @@ export class RunSupervisor {
       metrics: message.metrics,
       ...(message.type === 'progress' && message.stepsPerSecond !== undefined ? { stepsPerSecond: message.stepsPerSecond } : {}),
     });
-    if (message.rank !== this.options.liveRank) return;
-    const due = Date.now() - this.lastProgressLine >= this.options.progressIntervalSec * 1000;
-    if (message.type === 'end' || due) {
-      this.options.print(formatProgressLine(message.rank, message.step, message.metrics, message.type === 'progress' ? message.stepsPerSecond : undefined));
-      this.lastProgressLine = Date.now();
-    }
   }
 
   private onExit(state: RankState, exit: { code: number | null; signal: NodeJS.Signals | null }): void {
     state.exit = exit;
     const code = exitCodeOf(exit);
+    this.options.observer.rankExited(state.process.rank, code, exit.signal);
     if (code === 0 || this.tearingDown) return;
     this.failure = { rank: state.process.rank, code };
     this.reportFailure(state, code);
@@ -116,12 +108,13 @@ export class RunSupervisor {
   private reportFailure(state: RankState, code: number): void {
     const { rank, logPath } = state.process;
     const how = state.exit?.signal ? `was killed by ${state.exit.signal}` : `exited with code ${code}`;
+    const notice = this.options.observer.notice.bind(this.options.observer);
     if (rank !== this.options.liveRank) {
       // Its output was not shown live: show the end of its log, where the error and stack are.
-      for (const line of tailLines(logPath, 30)) this.options.print(prefixRank(rank, line));
+      for (const line of tailLines(logPath, 30)) notice(prefixRank(rank, line));
     }
-    this.options.print(prefixRank(rank, `${how}; stopping the other ranks.`));
-    this.options.print(`Rank logs: ${[...this.states.values()].map((s) => s.process.logPath).join('  ')}`);
+    notice(prefixRank(rank, `${how}; stopping the other ranks.`));
+    notice(`Rank logs: ${[...this.states.values()].map((s) => s.process.logPath).join('  ')}`);
   }
 
   /** SIGTERM (or a graceful interrupt) to every live rank, then SIGKILL their process groups after the grace period. */
@@ -149,19 +142,22 @@ export class RunSupervisor {
     }
   }
 
+  /** What a Ctrl+C (or the dashboard's `q`) does: the first asks the ranks to stop, the next one forces them. */
+  interrupt(signal: NodeJS.Signals = 'SIGINT'): void {
+    this.interrupts++;
+    if (this.interrupts === 1 && !this.tearingDown) {
+      this.options.observer.notice(`tfjs-fabric: ${signal} received; asking the ranks to stop (press Ctrl+C again to force).`);
+      this.tearingDown = true;
+      // Ranks treat SIGINT as "stop gracefully" (onInterrupt hooks run) and SIGTERM as "flush and go".
+      void this.signalLiveRanks(signal === 'SIGINT' ? 'SIGINT' : 'SIGTERM');
+    } else {
+      this.options.observer.notice('tfjs-fabric: forcing every rank to stop.');
+      void this.killLeftovers('SIGKILL');
+    }
+  }
+
   private handleSignals(): () => void {
-    const onSignal = (signal: NodeJS.Signals) => {
-      this.interrupts++;
-      if (this.interrupts === 1 && !this.tearingDown) {
-        this.options.print(`tfjs-fabric: ${signal} received; asking the ranks to stop (press Ctrl+C again to force).`);
-        this.tearingDown = true;
-        // Ranks treat SIGINT as "stop gracefully" (onInterrupt hooks run) and SIGTERM as "flush and go".
-        void this.signalLiveRanks(signal === 'SIGINT' ? 'SIGINT' : 'SIGTERM');
-      } else {
-        this.options.print('tfjs-fabric: forcing every rank to stop.');
-        void this.killLeftovers('SIGKILL');
-      }
-    };
+    const onSignal = (signal: NodeJS.Signals) => this.interrupt(signal);
     const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
     for (const s of signals) process.on(s, onSignal);
     return () => signals.forEach((s) => process.off(s, onSignal));
@@ -173,7 +169,7 @@ export class RunSupervisor {
       if (state.exit || state.stalled || Date.now() - state.lastHeartbeat < limit) continue;
       state.stalled = true;
       const seconds = Math.round((Date.now() - state.lastHeartbeat) / 1000);
-      this.options.print(prefixRank(state.process.rank, `stalled: no heartbeat for ${seconds} s (last step ${state.step}). Log: ${state.process.logPath}`));
+      this.options.observer.rankStalled(state.process.rank, seconds, state.step);
       appendProgress(this.options.progressPath, { kind: 'heartbeat', rank: state.process.rank, step: state.step, time: Date.now(), metrics: { stalled: 1 } });
     }
   }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { CollectiveError, formatDuration, formatRanks, isCollectiveError } from '../../src/collectives/errors.js';
-import { withTimeout } from '../../src/collectives/timeouts.js';
 
 describe('collective errors', () => {
   it('carry their kind and rank and are recognisable by name', () => {
@@ -16,14 +15,5 @@ describe('collective errors', () => {
     expect(formatDuration(1500)).toBe('1.5 s');
     expect(formatDuration(30 * 60_000)).toBe('30 min');
     expect(formatRanks([2, 3])).toBe('2, 3');
-  });
-});
-
-describe('withTimeout', () => {
-  it('passes results through and calls onTimeout when late', async () => {
-    expect(await withTimeout(Promise.resolve(1), 100, () => {})).toBe(1);
-    let called = false;
-    await expect(withTimeout(new Promise(() => {}), 10, () => (called = true))).rejects.toThrow(/timed out after 10 ms/);
-    expect(called).toBe(true);
   });
 });

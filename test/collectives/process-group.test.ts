@@ -136,6 +136,11 @@ describe('ProcessGroup', () => {
       expect(firstDifference(result, expected)).toBe(-1);
     });
     expect(() => groups[0].allReduce(inputs[0], 'sum', { out: new Float32Array(3) })).toThrow(/'out' must be a Float32Array of length 1001/);
+    const chunks = groups.map((group) => new Float32Array(group.rank === 0 ? 501 : 500));
+    const scattered = await Promise.all(groups.map((group, rank) => group.reduceScatter(expected, 'max', { out: chunks[rank] })));
+    scattered.forEach((chunk, rank) => expect(chunk).toBe(chunks[rank]));
+    expect(Array.from(chunks[1])).toEqual(Array.from(expected.subarray(501)));
+    expect(() => groups[1].reduceScatter(expected, 'sum', { out: new Float32Array(501) })).toThrow(/'out' must be a Float32Array of length 500 \(this rank's chunk\)/);
   });
 
   it('rejects arguments it cannot honour with clear errors', async () => {

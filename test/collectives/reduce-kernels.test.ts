@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { ReduceKernels, type CombineOp } from '../../src/collectives/reduce-kernels.js';
-import { instantiateSimd } from '../../src/collectives/simd-module.js';
 import { makeArray } from './helpers.js';
 
 function load(kernels: ReduceKernels, values: Float32Array | Int32Array): void {
@@ -14,14 +13,6 @@ function expected(op: CombineOp, a: Float32Array | Int32Array, b: Float32Array |
     return divisor === 1 ? value : Math.fround(value / divisor);
   });
 }
-
-describe('WebAssembly SIMD module', () => {
-  it('is available on Node 20 and exports the kernels', () => {
-    const simd = instantiateSimd();
-    expect(simd).not.toBeNull();
-    for (const name of ['sumF32', 'minF32', 'maxF32', 'sumI32', 'minI32', 'maxI32', 'divF32']) expect(typeof simd![name]).toBe('function');
-  });
-});
 
 describe.each([true, false])('ReduceKernels (SIMD %s)', (useSimd) => {
   const kernels = new ReduceKernels(64, useSimd);
