@@ -1,3 +1,4 @@
+import { userErrorOf } from '../helpers/user-error.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,15 +27,6 @@ function write(name: string, text: string): string {
   return path;
 }
 
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(FabricUserError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a FabricUserError');
-}
 
 describe('resolveConfig', () => {
   it('uses the defaults when nothing is given', () => {
@@ -94,7 +86,7 @@ describe('resolveConfig', () => {
 
   it('works without a project file and errors on a missing --config file', () => {
     expect(resolveConfig({ flags: {}, env: {}, cwd }).config.devices).toBe('auto');
-    expect(messageOf(() => resolveConfig({ flags: {}, env: {}, configFile: 'missing.yaml', cwd }))).toContain(
+    expect(userErrorOf(() => resolveConfig({ flags: {}, env: {}, configFile: 'missing.yaml', cwd }))).toContain(
       "The config file 'missing.yaml' does not exist",
     );
   });
@@ -118,13 +110,13 @@ describe('resolveConfig', () => {
   });
 
   it('rejects --devices=0 and --precision=17 naming the flag', () => {
-    expect(messageOf(() => resolveConfig({ flags: { devices: '0' }, env: {}, cwd }))).toContain(
+    expect(userErrorOf(() => resolveConfig({ flags: { devices: '0' }, env: {}, cwd }))).toContain(
       "Invalid value '0' for devices (from --devices). At least 1 device is needed.",
     );
-    expect(messageOf(() => resolveConfig({ flags: { precision: '17' }, env: {}, cwd }))).toContain(
+    expect(userErrorOf(() => resolveConfig({ flags: { precision: '17' }, env: {}, cwd }))).toContain(
       "Unknown precision '17' (from --precision). Allowed values:",
     );
-    expect(messageOf(() => resolveConfig({ flags: {}, env: { FABRIC_DEVICES: 'abc' }, cwd }))).toContain(
+    expect(userErrorOf(() => resolveConfig({ flags: {}, env: { FABRIC_DEVICES: 'abc' }, cwd }))).toContain(
       "Invalid value 'abc' for devices (from FABRIC_DEVICES).",
     );
   });
@@ -133,20 +125,20 @@ describe('resolveConfig', () => {
     const flags = { 'num-nodes': '2' } as Record<string, unknown>;
     expect(resolveConfig({ flags, env: {}, cwd }).sources.numNodes.origin).toBe('--num-nodes');
     const bad = { acelerator: 'cpu' } as Record<string, unknown>;
-    expect(messageOf(() => resolveConfig({ flags: bad, env: {}, cwd }))).toContain("Did you mean 'accelerator'?");
+    expect(userErrorOf(() => resolveConfig({ flags: bad, env: {}, cwd }))).toContain("Did you mean 'accelerator'?");
   });
 
   it('checks nodeRank < numNodes after merging the layers', () => {
     write('fabric.config.yaml', 'numNodes: 2\n');
     expect(resolveConfig({ flags: { nodeRank: '1' }, env: {}, cwd }).config.nodeRank).toBe(1);
-    const message = messageOf(() => resolveConfig({ flags: { nodeRank: '2' }, env: {}, cwd }));
+    const message = userErrorOf(() => resolveConfig({ flags: { nodeRank: '2' }, env: {}, cwd }));
     expect(message).toContain('nodeRank 2 (from --node-rank) must be smaller than numNodes 2 (from ');
     expect(message).toContain('fabric.config.yaml:1:1)');
   });
 
   it('reports an unknown key in the project file with its position', () => {
     write('fabric.config.yaml', 'devices: 1\nprecison: 16\n');
-    expect(messageOf(() => resolveConfig({ flags: {}, env: {}, cwd }))).toMatch(
+    expect(userErrorOf(() => resolveConfig({ flags: {}, env: {}, cwd }))).toMatch(
       /Unknown key 'precison' in .*fabric\.config\.yaml:2:1\. Did you mean 'precision'\?/,
     );
   });
@@ -213,6 +205,6 @@ describe('configToEnv / configFromEnv', () => {
 
   it('reads only schema keys and names the variable in errors', () => {
     expect(configFromEnv({ FABRIC_TOKEN: 'x', FABRIC_RUN_DIR: '/r', PATH: '/bin' })).toEqual({ values: {}, origins: {} });
-    expect(messageOf(() => configFromEnv({ FABRIC_MAIN_PORT: 'http' }))).toContain("Invalid value 'http' for mainPort (from FABRIC_MAIN_PORT).");
+    expect(userErrorOf(() => configFromEnv({ FABRIC_MAIN_PORT: 'http' }))).toContain("Invalid value 'http' for mainPort (from FABRIC_MAIN_PORT).");
   });
 });

@@ -1,3 +1,4 @@
+import { userErrorOf } from '../helpers/user-error.js';
 import { describe, expect, it } from 'vitest';
 import { FabricUserError } from '../../src/errors.js';
 import { CONFIG_KEYS, DEFAULT_CONFIG, PRECISIONS, type ConfigKey } from '../../src/config/schema.js';
@@ -8,16 +9,6 @@ import {
   validateConfigValue,
 } from '../../src/config/validate.js';
 
-/** The FabricUserError message thrown by `fn`; fails the test if it throws anything else. */
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(FabricUserError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a FabricUserError');
-}
 
 describe('normalizeConfigKey', () => {
   it('accepts camelCase, snake_case and kebab-case', () => {
@@ -70,20 +61,20 @@ describe('validateConfigValue: choices', () => {
   });
 
   it('rejects --precision=17 naming the key, value, origin and allowed values', () => {
-    const message = messageOf(() => validateConfigValue('precision', '17', '--precision'));
+    const message = userErrorOf(() => validateConfigValue('precision', '17', '--precision'));
     expect(message).toContain("Unknown precision '17' (from --precision).");
     expect(message).toContain(`Allowed values: ${PRECISIONS.join(', ')}.`);
     expect(message).toContain('32 (32-true)');
   });
 
   it('suggests the closest choice', () => {
-    expect(messageOf(() => validateConfigValue('precision', 'bf16-mix', 'x'))).toContain("Did you mean 'bf16-mixed'?");
-    expect(messageOf(() => validateConfigValue('strategy', 'dpp', 'FABRIC_STRATEGY'))).toContain("Did you mean 'ddp'?");
-    expect(messageOf(() => validateConfigValue('accelerator', 'quantum', 'x'))).not.toContain('Did you mean');
+    expect(userErrorOf(() => validateConfigValue('precision', 'bf16-mix', 'x'))).toContain("Did you mean 'bf16-mixed'?");
+    expect(userErrorOf(() => validateConfigValue('strategy', 'dpp', 'FABRIC_STRATEGY'))).toContain("Did you mean 'ddp'?");
+    expect(userErrorOf(() => validateConfigValue('accelerator', 'quantum', 'x'))).not.toContain('Did you mean');
   });
 
   it('rejects non-text values', () => {
-    expect(messageOf(() => validateConfigValue('strategy', ['ddp'], 'c.yaml:2:11'))).toContain(
+    expect(userErrorOf(() => validateConfigValue('strategy', ['ddp'], 'c.yaml:2:11'))).toContain(
       'Unknown strategy ["ddp"] (from c.yaml:2:11)',
     );
   });
@@ -99,28 +90,28 @@ describe('validateConfigValue: numbers', () => {
   });
 
   it('rejects non-numbers and out-of-range numbers with the rule', () => {
-    expect(messageOf(() => validateConfigValue('numNodes', 'two', 'FABRIC_NUM_NODES'))).toBe(
+    expect(userErrorOf(() => validateConfigValue('numNodes', 'two', 'FABRIC_NUM_NODES'))).toBe(
       "Invalid value 'two' for numNodes (from FABRIC_NUM_NODES). numNodes must be a whole number of at least 1.",
     );
-    expect(messageOf(() => validateConfigValue('numNodes', 0, 'x'))).toContain('at least 1');
-    expect(messageOf(() => validateConfigValue('numNodes', 1.5, 'x'))).toContain('whole number');
-    expect(messageOf(() => validateConfigValue('nodeRank', '-1', 'x'))).toContain('at least 0');
-    expect(messageOf(() => validateConfigValue('progressInterval', '0', 'x'))).toContain('greater than 0');
-    expect(messageOf(() => validateConfigValue('progressInterval', 'soon', 'x'))).toContain("'soon'");
+    expect(userErrorOf(() => validateConfigValue('numNodes', 0, 'x'))).toContain('at least 1');
+    expect(userErrorOf(() => validateConfigValue('numNodes', 1.5, 'x'))).toContain('whole number');
+    expect(userErrorOf(() => validateConfigValue('nodeRank', '-1', 'x'))).toContain('at least 0');
+    expect(userErrorOf(() => validateConfigValue('progressInterval', '0', 'x'))).toContain('greater than 0');
+    expect(userErrorOf(() => validateConfigValue('progressInterval', 'soon', 'x'))).toContain("'soon'");
   });
 
   it('accepts a seed or none', () => {
     expect(validateConfigValue('seed', '42', 'FABRIC_SEED')).toBe(42);
     expect(validateConfigValue('seed', null, 'c.yaml:1:7')).toBeNull();
     expect(validateConfigValue('seed', 'none', '--seed')).toBeNull();
-    expect(messageOf(() => validateConfigValue('seed', '4.2', '--seed'))).toContain("or 'none'");
+    expect(userErrorOf(() => validateConfigValue('seed', '4.2', '--seed'))).toContain("or 'none'");
   });
 
   it('accepts ports from 1 to 65535 or auto', () => {
     expect(validateConfigValue('mainPort', '29500', '--main-port')).toBe(29500);
     expect(validateConfigValue('mainPort', 'auto', '--main-port')).toBe('auto');
-    expect(messageOf(() => validateConfigValue('mainPort', 0, 'x'))).toContain('from 1 to 65535');
-    expect(messageOf(() => validateConfigValue('mainPort', '70000', 'x'))).toContain("'70000'");
+    expect(userErrorOf(() => validateConfigValue('mainPort', 0, 'x'))).toContain('from 1 to 65535');
+    expect(userErrorOf(() => validateConfigValue('mainPort', '70000', 'x'))).toContain("'70000'");
   });
 });
 
@@ -141,22 +132,22 @@ describe('validateConfigValue: devices', () => {
   });
 
   it('rejects --devices=0 saying at least 1 device is needed', () => {
-    const message = messageOf(() => validateConfigValue('devices', '0', '--devices'));
+    const message = userErrorOf(() => validateConfigValue('devices', '0', '--devices'));
     expect(message).toContain("Invalid value '0' for devices (from --devices).");
     expect(message).toContain('At least 1 device is needed.');
     expect(message).not.toContain('-1');
-    expect(messageOf(() => validateConfigValue('devices', -1, 'x'))).toContain("use 'auto'");
-    expect(messageOf(() => validateConfigValue('devices', [], 'x'))).toContain('At least 1 device');
+    expect(userErrorOf(() => validateConfigValue('devices', -1, 'x'))).toContain("use 'auto'");
+    expect(userErrorOf(() => validateConfigValue('devices', [], 'x'))).toContain('At least 1 device');
   });
 
   it('rejects text that is not a count, list or auto', () => {
-    const message = messageOf(() => validateConfigValue('devices', 'abc', '--devices'));
+    const message = userErrorOf(() => validateConfigValue('devices', 'abc', '--devices'));
     expect(message).toContain("Invalid value 'abc' for devices (from --devices).");
     expect(message).toContain('such as 0,2');
-    expect(messageOf(() => validateConfigValue('devices', '0,x', 'x'))).toContain('Device indices');
-    expect(messageOf(() => validateConfigValue('devices', '0,,2', 'x'))).toContain('Device indices');
-    expect(messageOf(() => validateConfigValue('devices', [0, -1], 'x'))).toContain('Device indices');
-    expect(messageOf(() => validateConfigValue('devices', '1,1', 'x'))).toContain('listed twice');
+    expect(userErrorOf(() => validateConfigValue('devices', '0,x', 'x'))).toContain('Device indices');
+    expect(userErrorOf(() => validateConfigValue('devices', '0,,2', 'x'))).toContain('Device indices');
+    expect(userErrorOf(() => validateConfigValue('devices', [0, -1], 'x'))).toContain('Device indices');
+    expect(userErrorOf(() => validateConfigValue('devices', '1,1', 'x'))).toContain('listed twice');
   });
 });
 
@@ -165,14 +156,14 @@ describe('validateConfigValue: text and lists', () => {
     expect(validateConfigValue('name', 'mnist_v2.1-a', '--name')).toBe('mnist_v2.1-a');
     expect(validateConfigValue('name', 2024, 'c.yaml:1:7')).toBe('2024');
     for (const bad of ['a/b', '..', '.', 'has space', '']) {
-      expect(messageOf(() => validateConfigValue('name', bad, '--name'))).toContain('name');
+      expect(userErrorOf(() => validateConfigValue('name', bad, '--name'))).toContain('name');
     }
   });
 
   it('rejects an address with spaces and an empty root dir', () => {
     expect(validateConfigValue('mainAddress', '10.0.0.1', 'x')).toBe('10.0.0.1');
-    expect(messageOf(() => validateConfigValue('mainAddress', 'a b', 'x'))).toContain('without spaces');
-    expect(messageOf(() => validateConfigValue('rootDir', '', 'x'))).toContain('non-empty');
+    expect(userErrorOf(() => validateConfigValue('mainAddress', 'a b', 'x'))).toContain('without spaces');
+    expect(userErrorOf(() => validateConfigValue('rootDir', '', 'x'))).toContain('non-empty');
   });
 
   it('parses loggers from lists, comma text and none', () => {
@@ -181,19 +172,19 @@ describe('validateConfigValue: text and lists', () => {
     expect(validateConfigValue('loggers', 'csv, csv', 'x')).toEqual(['csv']);
     expect(validateConfigValue('loggers', 'none', 'x')).toEqual([]);
     expect(validateConfigValue('loggers', false, 'x')).toEqual([]);
-    const message = messageOf(() => validateConfigValue('loggers', 'csv,tensorbord', '--loggers'));
+    const message = userErrorOf(() => validateConfigValue('loggers', 'csv,tensorbord', '--loggers'));
     expect(message).toContain("Unknown logger 'tensorbord' (from --loggers). Allowed values: csv, tensorboard.");
     expect(message).toContain("Did you mean 'tensorboard'?");
   });
 
   it('reports a key with no value', () => {
-    expect(messageOf(() => validateConfigValue('precision', null, 'c.yaml:2:1'))).toContain(
+    expect(userErrorOf(() => validateConfigValue('precision', null, 'c.yaml:2:1'))).toContain(
       'The key precision has no value (from c.yaml:2:1).',
     );
   });
 
   it('rejects an unknown key', () => {
-    expect(messageOf(() => validateConfigValue('bogus' as ConfigKey, 1, '--bogus'))).toContain("Unknown key 'bogus'");
+    expect(userErrorOf(() => validateConfigValue('bogus' as ConfigKey, 1, '--bogus'))).toContain("Unknown key 'bogus'");
   });
 });
 
@@ -205,7 +196,7 @@ describe('validateConfigCombination', () => {
   });
 
   it('rejects nodeRank >= numNodes naming both origins', () => {
-    const message = messageOf(() =>
+    const message = userErrorOf(() =>
       validateConfigCombination(
         { ...DEFAULT_CONFIG, numNodes: 2, nodeRank: 2 },
         { ...origins, nodeRank: '--node-rank', numNodes: 'FABRIC_NUM_NODES' },
@@ -213,7 +204,7 @@ describe('validateConfigCombination', () => {
     );
     expect(message).toContain('nodeRank 2 (from --node-rank) must be smaller than numNodes 2 (from FABRIC_NUM_NODES)');
     expect(message).toContain('between 0 and 1');
-    const single = messageOf(() => validateConfigCombination({ ...DEFAULT_CONFIG, nodeRank: 1 }, origins));
+    const single = userErrorOf(() => validateConfigCombination({ ...DEFAULT_CONFIG, nodeRank: 1 }, origins));
     expect(single).toContain('With a single node, set nodeRank to 0');
   });
 });

@@ -12,7 +12,7 @@ import {
   requireInt,
   requirePositive,
 } from '../../src/environments/env-values.js';
-import { userErrorOf } from './user-error.js';
+import { userErrorOf } from '../helpers/user-error.js';
 
 const origin = { launcher: 'srun', remedy: 'Do the right thing.' };
 

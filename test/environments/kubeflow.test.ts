@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { kubeflowEnvironment } from '../../src/environments/kubeflow.js';
-import { userErrorOf } from './user-error.js';
+import { userErrorOf } from '../helpers/user-error.js';
 
 /** A PyTorchJob worker pod with 1 master + 3 workers. */
 const pod = { MASTER_ADDR: 'job-master-0', MASTER_PORT: '23456', WORLD_SIZE: '4', RANK: '2', KUBERNETES_SERVICE_HOST: '10.96.0.1' };

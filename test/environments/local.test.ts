@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isLaunchedByFabric, localEnvironment } from '../../src/environments/local.js';
-import { userErrorOf } from './user-error.js';
+import { userErrorOf } from '../helpers/user-error.js';
 
 describe('localEnvironment', () => {
   it('is one process on one node when nothing is set', () => {

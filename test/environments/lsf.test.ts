@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { detectLsf, lsfEnvironment, readLsfComputeHosts } from '../../src/environments/lsf.js';
-import { userErrorOf } from './user-error.js';
+import { userErrorOf } from '../helpers/user-error.js';
 
 let dir: string;
 let rankfile: string;

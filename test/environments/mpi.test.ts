@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { detectMpi, mpiEnvironment, mpiJobId, mpiRankAndSize } from '../../src/environments/mpi.js';
-import { userErrorOf } from './user-error.js';
+import { userErrorOf } from '../helpers/user-error.js';
 
 /** Recorded from `mpirun -np 2` (Open MPI 4.1, Debian), rank 1; only the variables that matter. */
 const openMpi = {

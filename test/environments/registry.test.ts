@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeEnvironments, detectEnvironment, environmentNames, registerEnvironment, validateAgainstFlags } from '../../src/environments/registry.js';
-import { userErrorOf } from './user-error.js';
+import { userErrorOf } from '../helpers/user-error.js';
 
 const torchrun = { RANK: '1', WORLD_SIZE: '2', LOCAL_RANK: '1', LOCAL_WORLD_SIZE: '2', GROUP_RANK: '0', MASTER_ADDR: 'a', MASTER_PORT: '29500' };
 const slurm = {

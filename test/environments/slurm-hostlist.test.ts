@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expandSlurmHostlist, firstSlurmHost, splitSlurmHostlist } from '../../src/environments/slurm-hostlist.js';
-import { userErrorOf } from './user-error.js';
+import { userErrorOf } from '../helpers/user-error.js';
 
 describe('splitSlurmHostlist', () => {
   it('splits at commas outside brackets and at whitespace', () => {

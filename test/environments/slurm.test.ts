@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { detectSlurm, parseTasksPerNode, slurmEnvironment } from '../../src/environments/slurm.js';
-import { userErrorOf } from './user-error.js';
+import { userErrorOf } from '../helpers/user-error.js';
 
 /** Task 5 of `srun` in `sbatch --nodes=3 --ntasks-per-node=2`: the second task on the third node. */
 const srun = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { detectTorchElastic, torchElasticEnvironment } from '../../src/environments/torchelastic.js';
-import { userErrorOf } from './user-error.js';
+import { userErrorOf } from '../helpers/user-error.js';
 
 /** What torchrun --nnodes=2 --nproc-per-node=4 gives the second worker of node 1. */
 const torchrun = {

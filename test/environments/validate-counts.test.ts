@@ -4,7 +4,7 @@ import { slurmEnvironment } from '../../src/environments/slurm.js';
 import { torchElasticEnvironment } from '../../src/environments/torchelastic.js';
 import type { DetectedEnvironment } from '../../src/environments/environment.js';
 import { validateAgainstFlags } from '../../src/environments/validate-counts.js';
-import { userErrorOf } from './user-error.js';
+import { userErrorOf } from '../helpers/user-error.js';
 
 const srun = {
   SLURM_JOB_ID: '42',
