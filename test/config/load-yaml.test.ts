@@ -3,7 +3,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FabricUserError } from '../../src/errors.js';
 import { loadYamlConfigFile, readYamlConfigFile } from '../../src/config/load-yaml.js';
 
 let dir: string;
