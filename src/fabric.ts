@@ -8,6 +8,7 @@ import { DataLoader } from './data/dataloader.js';
 import { ProgressReporter } from './launcher/progress-reporter.js';
 import type { Logger } from './loggers/logger.js';
 import { createLoggers } from './loggers/create.js';
+import { isFabricModule, setupFabricModule, type FabricModule } from './module.js';
 import { getRngState, seedEverything, setRngState } from './seed.js';
 import type { ReduceOp, Strategy } from './strategies/strategy.js';
 import { FabricOptimizer } from './wrappers/fabric-optimizer.js';
@@ -121,10 +122,14 @@ export class Fabric {
   }
 
   /** Prepares a model and its optimizers; returns the model and one FabricOptimizer per optimizer. */
-  setup<M extends Trainable, O extends tf.Optimizer[]>(model: M, ...optimizers: O): [M, ...OptimizerTuple<O>] {
+  setup<M extends FabricModule<any>>(module: M, ...optimizers: tf.Optimizer[]): [M, ...FabricOptimizer[]];
+  setup<M extends Trainable, O extends tf.Optimizer[]>(model: M, ...optimizers: O): [M, ...OptimizerTuple<O>];
+  setup(model: Trainable | FabricModule<any>, ...optimizers: tf.Optimizer[]): unknown[] {
+    // A FabricModule brings its model, optimizers (configureOptimizers) and hooks (registered as a callback).
+    if (isFabricModule(model)) return setupFabricModule(this, model, optimizers);
     const params = this.setupModule(model);
     const wrapped = optimizers.map((optimizer) => this.wrapOptimizer(optimizer, params));
-    return [model, ...wrapped] as [M, ...OptimizerTuple<O>];
+    return [model, ...wrapped];
   }
 
   setupModule<M extends Trainable>(model: M): ParamSet {

@@ -4,7 +4,7 @@
  * reason, and destroys its links so that even ranks the store cannot reach stop waiting. Timeouts ask the
  * store which ranks never entered the operation: each rank records the sequence number it entered.
  */
-import { CollectiveError, formatDuration, formatRanks, isCollectiveError, ProtocolError } from './errors.js';
+import { CollectiveError, formatDuration, formatRanks, isCollectiveError } from './errors.js';
 import { describeOp, type OpDescriptor } from './op-header.js';
 import type { OpRun } from './op-run.js';
 import { storeKeys, type RingLinks } from './rendezvous.js';

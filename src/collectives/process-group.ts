@@ -8,7 +8,7 @@
 import * as os from 'node:os';
 import { FabricUserError } from '../errors.js';
 import { validateToken } from './auth.js';
-import { chunkLength, chunkStart } from './chunks.js';
+import { chunkLength } from './chunks.js';
 import { CollectiveError } from './errors.js';
 import { GroupFailures } from './group-failures.js';
 import { decodeOpHeader, encodeOpHeader, findMismatch, OP_HEADER_BYTES, type OpDescriptor } from './op-header.js';
@@ -142,20 +142,22 @@ export class ProcessGroup {
 
   /** Element-wise reduction over all ranks; every rank gets the same result (a new array unless `out`). */
   allReduce<T extends NumericArray>(data: T, op: ReduceOp, options: AllReduceOptions<T> = {}): Promise<T> {
-    checkArray('allReduce', data);
-    checkReduceOp('allReduce', data, op);
-    const out = options.out ?? newArrayLike(data, data.length);
-    if (out.constructor !== data.constructor || out.length !== data.length) {
-      throw new TypeError(`allReduce: 'out' must be a ${data.constructor.name} of length ${data.length}, got a ${out.constructor.name} of length ${out.length}.`);
-    }
-    const descriptor = this.describe('allReduce', dtypeOf(data), op, data.length, -1);
-    return this.enqueue(descriptor, (ctx) => {
-      if (!ctx) {
-        if (out !== data) out.set(data);
-        return () => out as T;
+    return rejectOnThrow(() => {
+      checkArray('allReduce', data);
+      checkReduceOp('allReduce', data, op);
+      const out = options.out ?? newArrayLike(data, data.length);
+      if (out.constructor !== data.constructor || out.length !== data.length) {
+        throw new TypeError(`allReduce: 'out' must be a ${data.constructor.name} of length ${data.length}, got a ${out.constructor.name} of length ${out.length}.`);
       }
-      ringReduce(ctx, data, op, { kind: 'allReduce', out });
-      return () => out as T;
+      const descriptor = this.describe('allReduce', dtypeOf(data), op, data.length, -1);
+      return this.enqueue(descriptor, (ctx) => {
+        if (!ctx) {
+          if (out !== data) out.set(data);
+          return () => out as T;
+        }
+        ringReduce(ctx, data, op, { kind: 'allReduce', out });
+        return () => out as T;
+      });
     });
   }
 
@@ -164,54 +166,60 @@ export class ProcessGroup {
    * (a new array unless `out`, of that chunk's length).
    */
   reduceScatter<T extends NumericArray>(data: T, op: ReduceOp, options: AllReduceOptions<T> = {}): Promise<T> {
-    checkArray('reduceScatter', data);
-    checkReduceOp('reduceScatter', data, op);
-    const ownLength = chunkLength(data.length, this.worldSize, this.rank);
-    const own = options.out ?? newArrayLike(data, ownLength);
-    if (own.constructor !== data.constructor || own.length !== ownLength) {
-      throw new TypeError(`reduceScatter: 'out' must be a ${data.constructor.name} of length ${ownLength} (this rank's chunk), got a ${own.constructor.name} of length ${own.length}.`);
-    }
-    const descriptor = this.describe('reduceScatter', dtypeOf(data), op, data.length, -1);
-    return this.enqueue(descriptor, (ctx) => {
-      if (!ctx) {
-        own.set(data);
-        return () => own;
+    return rejectOnThrow(() => {
+      checkArray('reduceScatter', data);
+      checkReduceOp('reduceScatter', data, op);
+      const ownLength = chunkLength(data.length, this.worldSize, this.rank);
+      const own = options.out ?? newArrayLike(data, ownLength);
+      if (own.constructor !== data.constructor || own.length !== ownLength) {
+        throw new TypeError(`reduceScatter: 'out' must be a ${data.constructor.name} of length ${ownLength} (this rank's chunk), got a ${own.constructor.name} of length ${own.length}.`);
       }
-      ringReduce(ctx, data, op, { kind: 'reduceScatter', partial: this.workspace(data), own });
-      return () => own;
+      const descriptor = this.describe('reduceScatter', dtypeOf(data), op, data.length, -1);
+      return this.enqueue(descriptor, (ctx) => {
+        if (!ctx) {
+          own.set(data);
+          return () => own;
+        }
+        ringReduce(ctx, data, op, { kind: 'reduceScatter', partial: this.workspace(data), own });
+        return () => own;
+      });
     });
   }
 
   /** One array per rank, in rank order; ranks may contribute different lengths (same dtype). */
   allGather<T extends NumericArray>(data: T): Promise<T[]> {
-    checkArray('allGather', data);
-    const descriptor = this.describe('allGather', dtypeOf(data), null, data.length, -1);
-    return this.enqueue(descriptor, (ctx) => {
-      if (!ctx) return () => [data.slice() as T];
-      const results: NumericArray[] = new Array(this.worldSize);
-      ringAllGather(ctx, data, results);
-      return () => results as T[];
+    return rejectOnThrow(() => {
+      checkArray('allGather', data);
+      const descriptor = this.describe('allGather', dtypeOf(data), null, data.length, -1);
+      return this.enqueue(descriptor, (ctx) => {
+        if (!ctx) return () => [data.slice() as T];
+        const results: NumericArray[] = new Array(this.worldSize);
+        ringAllGather(ctx, data, results);
+        return () => results as T[];
+      });
     });
   }
 
   /** Rank src's value on every rank: a Float32Array, an Int32Array or any JSON value (others pass anything). */
   broadcast<T>(value: T, src: number): Promise<T> {
-    if (!Number.isInteger(src) || src < 0 || src >= this.worldSize) {
-      throw new RangeError(`broadcast: src must be a rank in 0..${this.worldSize - 1}, got ${src}.`);
-    }
-    const payload = this.rank === src ? encodeBroadcastValue(value) : null;
-    const descriptor = this.describe('broadcast', payload?.dtype ?? 'none', null, payload ? payload.bytes.length : -1, src);
-    return this.enqueue(descriptor, (ctx) => {
-      if (payload) {
-        if (ctx) ringBroadcast(ctx, src, payload, () => {});
-        return () => decodeBroadcastValue(payload.bytes.slice(), payload.dtype) as T;
+    return rejectOnThrow(() => {
+      if (!Number.isInteger(src) || src < 0 || src >= this.worldSize) {
+        throw new RangeError(`broadcast: src must be a rank in 0..${this.worldSize - 1}, got ${src}.`);
       }
-      let received: { array: NumericArray | Uint8Array; dtype: WireDtype } | null = null;
-      ringBroadcast(ctx!, src, null, (array, dtype) => (received = { array, dtype }));
-      return () => {
-        const { array, dtype } = received!;
-        return (dtype === 'json' ? decodeBroadcastValue(array as Uint8Array, dtype) : array) as T;
-      };
+      const payload = this.rank === src ? encodeBroadcastValue(value) : null;
+      const descriptor = this.describe('broadcast', payload?.dtype ?? 'none', null, payload ? payload.bytes.length : -1, src);
+      return this.enqueue(descriptor, (ctx) => {
+        if (payload) {
+          if (ctx) ringBroadcast(ctx, src, payload, () => {});
+          return () => decodeBroadcastValue(payload.bytes.slice(), payload.dtype) as T;
+        }
+        let received: { array: NumericArray | Uint8Array; dtype: WireDtype } | null = null;
+        ringBroadcast(ctx!, src, null, (array, dtype) => (received = { array, dtype }));
+        return () => {
+          const { array, dtype } = received!;
+          return (dtype === 'json' ? decodeBroadcastValue(array as Uint8Array, dtype) : array) as T;
+        };
+      });
     });
   }
 
@@ -318,6 +326,15 @@ export class ProcessGroup {
     }
     if (this.store instanceof RemoteStoreClient) this.store.setRef(active);
     this.server?.setRef(active);
+  }
+}
+
+/** Argument errors become rejections, like every other failure of an operation. */
+function rejectOnThrow<R>(start: () => Promise<R>): Promise<R> {
+  try {
+    return start();
+  } catch (error) {
+    return Promise.reject(error);
   }
 }
 

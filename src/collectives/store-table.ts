@@ -31,7 +31,7 @@ export class KeyValueTable {
   /** Adds `delta` to the number at `key` (0 when absent) and returns the new value. */
   add(key: string, delta: number): number {
     const current = this.values.get(key) ?? 0;
-    if (typeof current !== 'number') throw new TypeError(`store key '${key}' holds a ${typeof current}, not a counter`);
+    if (typeof current !== 'number') throw new TypeError(`store key '${key}' is not a counter (its value is of type ${typeof current})`);
     const next = current + delta;
     this.set(key, next);
     return next;

@@ -87,7 +87,7 @@ export const DEFAULT_CONFIG: FabricConfig = Object.freeze({
   name: 'fabric',
   rootDir: 'runs',
   seed: null,
-  loggers: Object.freeze(['csv']) as unknown as LoggerName[],
+  loggers: Object.freeze(['csv', 'tensorboard']) as unknown as LoggerName[],
   flushLogsEveryNSteps: 100,
   progressInterval: 2,
   stallTimeout: 30,

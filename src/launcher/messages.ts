@@ -1,8 +1,11 @@
-/** Messages a rank sends to the launcher over the child IPC channel. */
+/**
+ * Messages a rank sends to the launcher over the child IPC channel.
+ * `totalSteps` (optional) is the run length the script declared; the dashboard shows an ETA from it.
+ */
 export type RankMessage =
   | { type: 'start'; rank: number; backend: string; time: number }
   | { type: 'heartbeat'; rank: number; step: number; time: number; rssBytes: number; tfjsBytes?: number }
-  | { type: 'progress'; rank: number; step: number; time: number; metrics: Record<string, number>; stepsPerSecond?: number }
+  | { type: 'progress'; rank: number; step: number; time: number; metrics: Record<string, number>; stepsPerSecond?: number; totalSteps?: number }
   | { type: 'end'; rank: number; step: number; time: number; metrics: Record<string, number> };
 
 /** What the launcher asks of a rank. */

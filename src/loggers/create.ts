@@ -3,9 +3,10 @@ import type { FabricConfig } from '../config/schema.js';
 import { createRunDir } from '../run-dir/run-dir.js';
 import { CsvLogger } from './csv.js';
 import type { Logger } from './logger.js';
+import { TensorBoardLogger } from './tensorboard.js';
 
 /**
- * The loggers of a rank-0 process: instances passed in code, plus the named ones ('csv') from code or
+ * The loggers of a rank-0 process: instances passed in code, plus the named ones ('csv', 'tensorboard') from code or
  * config, written into the run directory (the CLI's, or a new one under rootDir/name when run without it).
  */
 export function createLoggers(requested: (Logger | string)[], config: FabricConfig, runDir: string | undefined): Logger[] {
@@ -15,7 +16,8 @@ export function createLoggers(requested: (Logger | string)[], config: FabricConf
   const dir = runDir ?? createRunDir(config.rootDir, config.name).dir;
   const named = [...names].map((name): Logger => {
     if (name === 'csv') return new CsvLogger({ dir, flushEveryNSteps: config.flushLogsEveryNSteps });
-    throw new FabricUserError(`Logger '${name}' is not available in this version of tfjs-fabric; use loggers: [csv].`);
+    if (name === 'tensorboard') return new TensorBoardLogger({ dir });
+    throw new FabricUserError(`Logger '${name}' is not available in this version of tfjs-fabric; use loggers: [csv, tensorboard].`);
   });
   return [...instances, ...named];
 }

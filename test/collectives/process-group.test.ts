@@ -135,23 +135,26 @@ describe('ProcessGroup', () => {
       expect(result).toBe(inputs[rank]);
       expect(firstDifference(result, expected)).toBe(-1);
     });
-    expect(() => groups[0].allReduce(inputs[0], 'sum', { out: new Float32Array(3) })).toThrow(/'out' must be a Float32Array of length 1001/);
+    await expect(groups[0].allReduce(inputs[0], 'sum', { out: new Float32Array(3) })).rejects.toThrow(/'out' must be a Float32Array of length 1001/);
     const chunks = groups.map((group) => new Float32Array(group.rank === 0 ? 501 : 500));
     const scattered = await Promise.all(groups.map((group, rank) => group.reduceScatter(expected, 'max', { out: chunks[rank] })));
     scattered.forEach((chunk, rank) => expect(chunk).toBe(chunks[rank]));
     expect(Array.from(chunks[1])).toEqual(Array.from(expected.subarray(501)));
-    expect(() => groups[1].reduceScatter(expected, 'sum', { out: new Float32Array(501) })).toThrow(/'out' must be a Float32Array of length 500 \(this rank's chunk\)/);
+    await expect(groups[1].reduceScatter(expected, 'sum', { out: new Float32Array(501) })).rejects.toThrow(/'out' must be a Float32Array of length 500 \(this rank's chunk\)/);
   });
 
   it('rejects arguments it cannot honour with clear errors', async () => {
     const group = await ProcessGroup.connect({ rank: 0, worldSize: 1, mainAddress: '127.0.0.1', mainPort: 0, token: null });
-    expect(() => group.allReduce(new Int32Array(3), 'mean')).toThrow(TypeError);
-    expect(() => group.allReduce(new Int32Array(3), 'mean')).toThrow(/mean of int32 values is not an integer/);
-    expect(() => group.allReduce(new Float64Array(3) as unknown as Float32Array, 'sum')).toThrow(/Float32Array or an Int32Array, got Float64Array/);
-    expect(() => group.allReduce(new Float32Array(3), 'prod' as ReduceOp)).toThrow(/sum, mean, max, min/);
-    expect(() => group.broadcast({}, 1)).toThrow(RangeError);
-    expect(() => group.broadcast(new Uint8Array(2), 0)).toThrow(/got a Uint8Array/);
-    expect(() => group.broadcast(undefined, 0)).toThrow(/cannot be sent as JSON/);
+    await expect(group.allReduce(new Int32Array(3), 'mean')).rejects.toThrow(TypeError);
+    await expect(group.allReduce(new Int32Array(3), 'mean')).rejects.toThrow(/mean of int32 values is not an integer/);
+    await expect(group.reduceScatter(new Int32Array(3), 'mean')).rejects.toThrow(/reduceScatter\(mean\) needs float32 values/);
+    await expect(group.allReduce(new Float64Array(3) as unknown as Float32Array, 'sum')).rejects.toThrow(/Float32Array or an Int32Array, got Float64Array/);
+    await expect(group.allGather([1, 2] as unknown as Float32Array)).rejects.toThrow(/got Array/);
+    await expect(group.allReduce(new Float32Array(3), 'prod' as ReduceOp)).rejects.toThrow(/sum, mean, max, min/);
+    await expect(group.broadcast({}, 1)).rejects.toThrow(RangeError);
+    await expect(group.broadcast(new Uint8Array(2), 0)).rejects.toThrow(/got a Uint8Array/);
+    await expect(group.broadcast(undefined, 0)).rejects.toThrow(/cannot be sent as JSON/);
+    await expect(group.broadcast({ big: 1n }, 0)).rejects.toThrow(/cannot be turned into JSON/);
     await group.close();
   });
 

@@ -3,11 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FabricUserError } from '../../src/errors.js';
 import { acceptHandshake, offerHandshake } from '../../src/collectives/auth.js';
 import { ByteReceiver } from '../../src/collectives/byte-receiver.js';
-import { LocalStoreClient, RemoteStoreClient, StoreTimeoutError } from '../../src/collectives/store-client.js';
+import { RemoteStoreClient } from '../../src/collectives/store-client.js';
 import { StoreServer } from '../../src/collectives/store-server.js';
-import { KeyValueTable } from '../../src/collectives/store-table.js';
 import { encodeFrame } from '../../src/collectives/store-protocol.js';
-import { freePort } from './helpers.js';
 
 const TOKEN = 'store-test-token';
 const cleanups: Array<() => Promise<unknown> | unknown> = [];

@@ -30,7 +30,7 @@ describe('KeyValueTable', () => {
     expect(table.add('n', 2)).toBe(2);
     expect(table.add('n', -5)).toBe(-3);
     table.set('s', 'text');
-    expect(() => table.add('s', 1)).toThrow(/holds a string, not a counter/);
+    expect(() => table.add('s', 1)).toThrow(/is not a counter \(its value is of type string\)/);
     table.delete('s');
     expect(table.get('s')).toBeUndefined();
     expect(table.size).toBe(1);

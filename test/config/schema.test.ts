@@ -56,7 +56,7 @@ describe('config schema', () => {
       name: 'fabric',
       rootDir: 'runs',
       seed: null,
-      loggers: ['csv'],
+      loggers: ['csv', 'tensorboard'],
       flushLogsEveryNSteps: 100,
       progressInterval: 2,
       numNodes: 1,
