@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config/schema.js';
 import { FabricUserError } from '../../src/errors.js';
@@ -8,6 +10,8 @@ import { CsvLogger } from '../../src/loggers/csv.js';
 import { createLoggers } from '../../src/loggers/create.js';
 import { TensorBoardLogger } from '../../src/loggers/tensorboard.js';
 import { decodeHParamsPluginData, eventFiles, readEvents, readScalars, type DecodedEvent, type DecodedValue } from './tfevents-reader.js';
+
+const tensorBoardModule = fileURLToPath(new URL('../../src/loggers/tensorboard.ts', import.meta.url));
 
 let dir: string;
 const open: TensorBoardLogger[] = [];
@@ -106,6 +110,19 @@ describe('TensorBoardLogger scalars', () => {
     const deadline = Date.now() + 5000;
     while (!readScalars(dir).has('loss') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(readScalars(dir).get('loss')).toEqual([[7, 2]]);
+  });
+
+  it('flushes from a process exit handler (flush is synchronous)', () => {
+    const code = `
+      import { TensorBoardLogger } from ${JSON.stringify(tensorBoardModule)};
+      const logger = new TensorBoardLogger({ dir: ${JSON.stringify(dir)}, flushSeconds: 3600 });
+      process.on('exit', () => logger.flush());
+      for (let step = 0; step < 5; step++) logger.logMetrics({ loss: step }, step);
+      process.exit(3);`;
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(3);
+    expect(readScalars(dir).get('loss')).toEqual([0, 1, 2, 3, 4].map((step) => [step, step]));
   });
 
   it('rejects bad steps, non-numbers and empty names with a sentence that says what to do', () => {

@@ -22,7 +22,7 @@ describe('crc32c', () => {
 
   it('gives 0 for no bytes and agrees with a bit-at-a-time CRC-32C on random data', () => {
     expect(crc32c(new Uint8Array())).toBe(0);
-    for (const size of [1, 7, 64, 1000, 65_537]) {
+    for (const size of [1, 7, 64, 1000, 20_001]) {
       const bytes = Buffer.from(Array.from({ length: size }, (_, i) => (i * 131 + size) & 0xff));
       expect(crc32c(bytes)).toBe(referenceCrc32c(bytes));
     }
@@ -60,7 +60,7 @@ describe('frameRecord', () => {
   });
 
   it('round-trips records of many sizes through a file', () => {
-    const records = [0, 1, 127, 128, 300, 100_000].map((size) => Buffer.from(Array.from({ length: size }, (_, i) => (i * 7 + size) & 0xff)));
+    const records = [0, 1, 127, 128, 300, 20_000].map((size) => Buffer.from(Array.from({ length: size }, (_, i) => (i * 7 + size) & 0xff)));
     const file = path.join(dir, 'records');
     fs.writeFileSync(file, Buffer.concat(records.map((r) => frameRecord(r))));
     expect(readRecords(file)).toEqual(records);
