@@ -12,6 +12,7 @@ import { isFabricModule, setupFabricModule, type FabricModule } from './module.j
 import { getRngState, seedEverything, setRngState } from './seed.js';
 import type { ReduceOp, Strategy } from './strategies/strategy.js';
 import { FabricOptimizer } from './wrappers/fabric-optimizer.js';
+import { clipGradNorm, clipGradValue } from './wrappers/grad-clipping.js';
 import { ParamSet, type Trainable } from './wrappers/param-set.js';
 
 export interface FabricOptions extends ConnectorOptions {
@@ -194,28 +195,11 @@ export class Fabric {
     const params = this.paramSetOf(model);
     const { maxNorm, clipVal, normType = 2 } = options;
     if ((maxNorm === undefined) === (clipVal === undefined)) throw new TypeError('clipGradients needs exactly one of { maxNorm } or { clipVal }.');
-    const entries = [...params.grads];
     if (clipVal !== undefined) {
-      for (const [name, grad] of entries) {
-        params.grads.set(name, tf.clipByValue(grad, -clipVal, clipVal));
-        grad.dispose();
-      }
+      clipGradValue(params, clipVal);
       return Number.NaN;
     }
-    const total = tf.tidy(() => {
-      const perTensor = entries.map(([, g]) => (normType === Infinity ? tf.max(tf.abs(g)) : tf.sum(tf.pow(tf.abs(g), normType))));
-      return normType === Infinity ? tf.max(tf.stack(perTensor)) : tf.pow(tf.addN(perTensor), 1 / normType);
-    });
-    const norm = total.dataSync()[0];
-    total.dispose();
-    const coefficient = maxNorm! / (norm + 1e-6);
-    if (coefficient < 1) {
-      for (const [name, grad] of entries) {
-        params.grads.set(name, tf.mul(grad, coefficient));
-        grad.dispose();
-      }
-    }
-    return norm;
+    return clipGradNorm(params, maxNorm!, normType);
   }
 
   /** Runs `fn` without gradient sync across ranks (gradient accumulation); the sync happens on the next backward outside it. */

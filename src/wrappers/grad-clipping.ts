@@ -1,0 +1,30 @@
+import * as tf from '@tensorflow/tfjs';
+import type { ParamSet } from './param-set.js';
+
+/** Scales the accumulated gradients so their global p-norm is at most `maxNorm`; returns the norm before clipping. */
+export function clipGradNorm(params: ParamSet, maxNorm: number, normType = 2): number {
+  const entries = [...params.grads];
+  if (entries.length === 0) return 0;
+  const total = tf.tidy(() => {
+    const perTensor = entries.map(([, g]) => (normType === Infinity ? tf.max(tf.abs(g)) : tf.sum(tf.pow(tf.abs(g), normType))));
+    return normType === Infinity ? tf.max(tf.stack(perTensor)) : tf.pow(tf.addN(perTensor), 1 / normType);
+  });
+  const norm = total.dataSync()[0];
+  total.dispose();
+  // The small epsilon keeps a zero norm from dividing by zero, as PyTorch's clip_grad_norm_ does.
+  const coefficient = maxNorm / (norm + 1e-6);
+  if (coefficient < 1) replaceGrads(params, (g) => tf.mul(g, coefficient));
+  return norm;
+}
+
+/** Clamps every accumulated gradient element into [-clipVal, clipVal]. */
+export function clipGradValue(params: ParamSet, clipVal: number): void {
+  replaceGrads(params, (g) => tf.clipByValue(g, -clipVal, clipVal));
+}
+
+function replaceGrads(params: ParamSet, transform: (grad: tf.Tensor) => tf.Tensor): void {
+  for (const [name, grad] of [...params.grads]) {
+    params.grads.set(name, transform(grad));
+    grad.dispose();
+  }
+}
