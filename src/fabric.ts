@@ -320,9 +320,9 @@ export class Fabric {
   }
 
   /** Flushes loggers and reports the end to the launcher (the CLI calls this after train()). */
-  async teardown(): Promise<void> {
+  async teardown(options: { failed?: boolean } = {}): Promise<void> {
     this.reporter?.end();
-    for (const logger of this.loggers) logger.close();
+    for (const logger of this.loggers) logger.close(options);
     process.off('exit', this.flushOnExit);
     await this.connection?.strategy.teardown();
     for (const params of this.paramSets.values()) params.zeroGrad();

@@ -6,7 +6,7 @@ import { CONFIG_KEYS, CONFIG_SCHEMA, type ConfigKey } from '../../src/config/sch
 import { didYouMean } from '../../src/config/suggest.js';
 import { isFabricUserError } from '../../src/errors.js';
 import { launchRun } from '../../src/launcher/launch-run.js';
-import { PlainObserver } from '../../src/tui/plain-observer.js';
+import { chooseRunObserver } from '../../src/tui/choose-observer.js';
 
 /** One string flag per config key, generated from the schema so help, YAML and env never disagree. */
 const configFlags = Object.fromEntries(
@@ -35,13 +35,19 @@ export default class RunModel extends Command {
   static override flags = {
     config: Flags.string({ description: 'YAML file with Fabric settings (flags and FABRIC_* env override it).', helpValue: '<file.yaml>', helpGroup: 'FABRIC' }),
     ...configFlags,
+    tui: Flags.boolean({
+      description: 'Show the live dashboard (the default when stdout is a terminal and CI is not set); --no-tui prints plain lines.',
+      allowNo: true,
+      default: undefined,
+      helpGroup: 'OUTPUT',
+    }),
   };
 
   /** oclif answers a wrong flag with the whole usage; we answer with one paragraph and a suggestion. */
   private parseErrorInOneParagraph(error: unknown, known: Set<string>): unknown {
     const unknownFlags = (error as { flags?: unknown }).flags;
     if (!Array.isArray(unknownFlags)) return error;
-    const names = [...known, ...CONFIG_KEYS.filter((k) => CONFIG_SCHEMA[k].rule.kind === 'boolean').map((k) => CONFIG_SCHEMA[k].flag)];
+    const names = [...known, 'tui', 'no-tui', ...CONFIG_KEYS.filter((k) => CONFIG_SCHEMA[k].rule.kind === 'boolean').map((k) => CONFIG_SCHEMA[k].flag)];
     const hints = unknownFlags.map((flag: string) => {
       const guess = didYouMean(flag.replace(/^-+/, '').split('=')[0], names);
       return guess ? ` Did you mean --${guess}?` : '';
@@ -71,6 +77,7 @@ export default class RunModel extends Command {
         if (value !== undefined) given[key] = value;
       }
       const resolved = resolveConfig({ flags: given, env: process.env, configFile: flags.config, cwd: process.cwd() });
+      const { observer, onSupervisor, close } = await chooseRunObserver({ tui: flags.tui, progressInterval: resolved.config.progressInterval });
       const { exitCode } = await launchRun({
         script,
         scriptArgs,
@@ -78,8 +85,9 @@ export default class RunModel extends Command {
         command: ['fabric', 'run', 'model', ...this.argv],
         cwd: process.cwd(),
         versions: runVersions(this.config.version),
-        observer: new PlainObserver((line) => process.stdout.write(`${line}\n`), resolved.config.progressInterval),
-      });
+        observer,
+        onSupervisor,
+      }).finally(close);
       if (exitCode !== 0) this.exit(exitCode);
     } catch (error) {
       if (isFabricUserError(error)) this.error(error.message, { exit: 2 });

@@ -18,7 +18,13 @@ async function main(): Promise<number> {
   const fabric = new Fabric();
   stopGracefullyOn(fabric);
   await fabric.launch();
-  await train(fabric, args);
+  try {
+    await train(fabric, args);
+  } catch (error) {
+    // Loggers record the failure (TensorBoard's session status) before the error is reported.
+    await fabric.teardown({ failed: true }).catch(() => undefined);
+    throw error;
+  }
   await fabric.teardown();
   return 0;
 }

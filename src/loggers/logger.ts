@@ -8,5 +8,6 @@ export interface Logger {
   /** Writes everything buffered. Synchronous on purpose: it must work inside SIGTERM handlers and process 'exit'. */
   flush(): void;
   /** Flushes, then releases files; the logger accepts no more calls. */
-  close(): void;
+  /** Flush and release; `failed` records that the run ended in an error (TensorBoard's session status). */
+  close(options?: { failed?: boolean }): void;
 }

@@ -105,8 +105,14 @@ export class TensorBoardLogger implements Logger {
           `Leave it out for the default of 5.`,
       );
     }
-    if (options.resumeFromStep !== undefined) checkStep(options.resumeFromStep, 'TensorBoardLogger resumeFromStep');
-    this.resumeFromStep = options.resumeFromStep;
+    const resume = options.resumeFromStep;
+    if (resume !== undefined && (!Number.isInteger(resume) || resume < 0)) {
+      throw new FabricUserError(
+        `TensorBoardLogger got resumeFromStep=${String(resume)}, but it must be a whole number of at least 0: ` +
+          `the first step the resumed run logs (the checkpoint's global step).`,
+      );
+    }
+    this.resumeFromStep = resume;
     this.dir = options.dir;
     fs.mkdirSync(this.dir, { recursive: true });
     const earlierSeconds = earlierEventFileSeconds(this.dir);
@@ -118,7 +124,12 @@ export class TensorBoardLogger implements Logger {
     // So the first file of a run opens with START at step 0, and a resumed run's file with START at its resume step.
     const sessionStartStep = this.resumeFromStep ?? (earlierSeconds.length === 0 ? 0 : undefined);
     if (sessionStartStep !== undefined) this.enqueue(encodeSessionStartEvent(this.startTime, sessionStartStep));
-    this.writePending(); // the file is recognisable from the start, as TensorFlow's writer does it
+    try {
+      this.writePending(); // the file is recognisable from the start, as TensorFlow's writer does it
+    } catch (error) {
+      fs.closeSync(this.fd);
+      throw error;
+    }
     this.timer = setInterval(() => {
       try {
         this.writePending();
