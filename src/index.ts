@@ -11,7 +11,7 @@ export { seedEverything } from './seed.js';
 export type { FabricConfig } from './config/schema.js';
 export type { Strategy, ReduceOp } from './strategies/strategy.js';
 export type { Precision } from './precision/precision.js';
-export { FabricModule, MODULE_HOOKS, isFabricModule, setupFabricModule, type ModuleHook, type StepOutput } from './module.js';
+export { FabricModule, MODULE_HOOKS, isFabricModule, setupFabricModule, type ModuleHook, type ModuleHooks, type StepOutput } from './module.js';
 export { loadTextCorpus, tokenWindowLoader, countWindows, type TextCorpus, type LoadTextCorpusOptions, type TokenWindowOptions } from './data/text-corpus.js';
 export { CharVocab, ByteVocab, buildVocab, vocabFromJSON, UNKNOWN_CHAR, type Vocab, type VocabJson, type VocabKind } from './data/text-vocab.js';
 export { readBrownCorpus, splitBrownDocuments, untagSentence, untagDocument, stripTag, brownCorpusDir, type BrownDocument, type ReadBrownOptions } from './data/text-brown.js';

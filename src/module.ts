@@ -32,22 +32,11 @@ export type ModuleHook = (typeof MODULE_HOOKS)[number];
 export type StepOutput = tf.Scalar | number | Record<string, tf.Scalar | number>;
 
 /**
- * Subclass it, give it a `model`, and implement `trainingStep` and `configureOptimizers`; add `validationStep`
- * and any hooks you need. Hooks receive whatever `fabric.call(hook, ...args)` passes.
+ * Optional methods a FabricModule may define (`implements ModuleHooks` gives them types). They are not declared
+ * on the class itself, so defining one needs no `override` under `noImplicitOverride`.
  */
-export abstract class FabricModule<Batch = unknown> {
-  /** What `fabric.setup` prepares: a LayersModel, a tf.Variable[] or a record of named variables. */
-  abstract readonly model: Trainable;
-  private attachedFabric?: Fabric;
-
-  /** The loss of one training batch; called inside `fabric.backward(() => module.trainingStep(...))`. */
-  abstract trainingStep(batch: Batch, batchIndex: number): tf.Scalar;
-
-  /** The optimizers for `model`; used when `fabric.setup(module)` is given none. */
-  abstract configureOptimizers(): tf.Optimizer | tf.Optimizer[];
-
+export interface ModuleHooks<Batch = unknown> {
   validationStep?(batch: Batch, batchIndex: number): StepOutput;
-
   onFit?(...args: unknown[]): unknown;
   onTrainStart?(...args: unknown[]): unknown;
   onTrainEnd?(...args: unknown[]): unknown;
@@ -65,6 +54,22 @@ export abstract class FabricModule<Batch = unknown> {
   /** Called by `fabric.call('onLoadCheckpoint', state)` with what `fabric.load` returned. */
   onLoadCheckpoint?(state: Record<string, unknown>): unknown;
   onInterrupt?(...args: unknown[]): unknown;
+}
+
+/**
+ * Subclass it, give it a `model`, and implement `trainingStep` and `configureOptimizers`; add `validationStep`
+ * and any hooks you need (see ModuleHooks). Hooks receive whatever `fabric.call(hook, ...args)` passes.
+ */
+export abstract class FabricModule<Batch = unknown> {
+  /** What `fabric.setup` prepares: a LayersModel, a tf.Variable[] or a record of named variables. */
+  abstract readonly model: Trainable;
+  private attachedFabric?: Fabric;
+
+  /** The loss of one training batch; called inside `fabric.backward(() => module.trainingStep(...))`. */
+  abstract trainingStep(batch: Batch, batchIndex: number): tf.Scalar;
+
+  /** The optimizers for `model`; used when `fabric.setup(module)` is given none. */
+  abstract configureOptimizers(): tf.Optimizer | tf.Optimizer[];
 
   /** The Fabric this module was set up with. */
   get fabric(): Fabric {

@@ -1,6 +1,7 @@
 import { Args, Command, Flags } from '@oclif/core';
 import { splitAtScript } from '../../src/cli/split-argv.js';
 import { runVersions } from '../../src/cli/versions.js';
+import { listPresets, presetFile } from '../../src/config/presets.js';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { CONFIG_KEYS, CONFIG_SCHEMA, type ConfigKey } from '../../src/config/schema.js';
 import { didYouMean } from '../../src/config/suggest.js';
@@ -20,13 +21,14 @@ const configFlags = Object.fromEntries(
 
 export default class RunModel extends Command {
   static override summary = 'Run a TypeScript training script that exports train(fabric, args).';
-  static override description = `Loads <script> directly (no build step), builds Fabric from flags, FABRIC_* environment variables, --config, ./fabric.config.yaml and defaults (in that order of priority), starts the rank as a child process and shows its progress. Fabric's flags go before the script path; everything after it is passed to the script untouched (a "--" right after the script path is dropped). Each run gets its own directory <root-dir>/<name>/version_<N>/ with run.json, rank_0.log, metrics.csv and checkpoints/.`;
+  static override description = `Loads <script> directly (no build step), builds Fabric from flags, FABRIC_* environment variables, --config, ./fabric.config.yaml, --preset and defaults (in that order of priority), starts the rank as a child process and shows its progress. Fabric's flags go before the script path; everything after it is passed to the script untouched (a "--" right after the script path is dropped). Each run gets its own directory <root-dir>/<name>/version_<N>/ with run.json, rank_0.log, metrics.csv and checkpoints/.`;
   static override examples = [
     { description: 'Train the two-spirals demo on the default CPU backend', command: '<%= config.bin %> run model templates/mlp/train.ts' },
     { description: 'Fix the seed and name the run', command: '<%= config.bin %> run model --seed=42 --name=spirals templates/mlp/train.ts' },
     { description: 'Pass arguments to the script (after the script path)', command: '<%= config.bin %> run model templates/mlp/train.ts -- --epochs 10 --lr 0.02' },
     { description: 'Use settings from a YAML file, overriding one of them', command: '<%= config.bin %> run model --config templates/mlp/fabric.config.yaml --seed=7 templates/mlp/train.ts' },
     { description: 'Two ranks on this machine, data parallel', command: '<%= config.bin %> run model --devices=2 --strategy=ddp templates/mlp/train.ts' },
+    { description: 'Start from a shipped preset (configs/ddp-cpu.yaml); flags still override it', command: '<%= config.bin %> run model --preset ddp-cpu templates/mlp/train.ts' },
   ];
   static override strict = false;
   static override args = {
@@ -34,6 +36,11 @@ export default class RunModel extends Command {
   };
   static override flags = {
     config: Flags.string({ description: 'YAML file with Fabric settings (flags and FABRIC_* env override it).', helpValue: '<file.yaml>', helpGroup: 'FABRIC' }),
+    preset: Flags.string({
+      description: `Shipped preset configs/<name>.yaml (${listPresets().join(', ')}); every other source overrides it.`,
+      helpValue: '<name>',
+      helpGroup: 'FABRIC',
+    }),
     ...configFlags,
     tui: Flags.boolean({
       description: 'Show the live dashboard (the default when stdout is a terminal and CI is not set); --no-tui prints plain lines.',
@@ -62,7 +69,7 @@ export default class RunModel extends Command {
   }
 
   async run(): Promise<void> {
-    const valueFlags = new Set(['config', ...CONFIG_KEYS.filter((k) => CONFIG_SCHEMA[k].rule.kind !== 'boolean').map((k) => CONFIG_SCHEMA[k].flag)]);
+    const valueFlags = new Set(['config', 'preset', ...CONFIG_KEYS.filter((k) => CONFIG_SCHEMA[k].rule.kind !== 'boolean').map((k) => CONFIG_SCHEMA[k].flag)]);
     const { fabricArgv, script, scriptArgs } = splitAtScript(this.argv, valueFlags);
     const { flags } = await this.parse(RunModel, [...fabricArgv, ...(script ? [script] : [])]).catch((error: unknown) => {
       throw this.parseErrorInOneParagraph(error, valueFlags);
@@ -76,7 +83,7 @@ export default class RunModel extends Command {
         const value = (flags as Record<string, string | boolean | undefined>)[CONFIG_SCHEMA[key].flag];
         if (value !== undefined) given[key] = value;
       }
-      const resolved = resolveConfig({ flags: given, env: process.env, configFile: flags.config, cwd: process.cwd() });
+      const resolved = resolveConfig({ flags: given, env: process.env, configFile: flags.config, presetFile: flags.preset === undefined ? undefined : presetFile(flags.preset), cwd: process.cwd() });
       const { observer, onSupervisor, close } = await chooseRunObserver({ tui: flags.tui, progressInterval: resolved.config.progressInterval });
       const { exitCode } = await launchRun({
         script,

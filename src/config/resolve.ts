@@ -4,11 +4,12 @@
  *   2. environment variables       (`FABRIC_NUM_NODES=2`; only keys in the schema)
  *   3. the file given with --config
  *   4. `./fabric.config.yaml` in the working directory, when present
- *   5. defaults (`DEFAULT_CONFIG`)
+ *   5. a shipped preset (`--preset ddp-cpu` -> configs/ddp-cpu.yaml)
+ *   6. defaults (`DEFAULT_CONFIG`)
  * Every resolved key remembers which layer set it, so errors and `run.json` can say so.
  */
 import { existsSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve as resolvePath } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve as resolvePath } from 'node:path';
 import { readYamlConfigFile } from './load-yaml.js';
 import { CONFIG_KEYS, CONFIG_SCHEMA, DEFAULT_CONFIG, type ConfigKey, type FabricConfig } from './schema.js';
 import {
@@ -18,7 +19,7 @@ import {
   validateConfigValue,
 } from './validate.js';
 
-export type ConfigSource = 'flag' | 'env' | 'config-file' | 'project-config' | 'default';
+export type ConfigSource = 'flag' | 'env' | 'config-file' | 'project-config' | 'preset' | 'default';
 
 export interface ResolvedConfig {
   config: FabricConfig;
@@ -32,6 +33,8 @@ export interface ResolveConfigInput {
   env: NodeJS.ProcessEnv;
   /** The --config path, relative to `cwd` unless absolute. */
   configFile?: string;
+  /** A shipped preset's file (see `presetFile`); the lowest-priority file layer. */
+  presetFile?: string;
   cwd: string;
 }
 
@@ -105,6 +108,9 @@ function isFile(path: string): boolean {
 
 export function resolveConfig(input: ResolveConfigInput): ResolvedConfig {
   const layers: Layer[] = []; // lowest priority first
+  if (input.presetFile !== undefined) {
+    layers.push({ source: 'preset', ...readYamlConfigFile(input.presetFile, { displayPath: `configs/${basename(input.presetFile)}` }) });
+  }
   const projectFile = join(input.cwd, PROJECT_CONFIG_FILE);
   const explicitFile = input.configFile === undefined ? undefined : resolvePath(input.cwd, input.configFile);
 

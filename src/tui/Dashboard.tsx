@@ -17,7 +17,7 @@ export interface DashboardProps {
   rows: number;
   /** `fabric logs`: looking at a run from outside; q leaves instead of stopping it. */
   readOnly?: boolean;
-  /** q or Ctrl+C: stop the run (live) or leave the viewer (read-only). */
+  /** q or Ctrl+C: stop the run (live) or leave the viewer (read-only); without it the view takes no keys (a snapshot). */
   onStop?: () => void;
   initialMetric?: string;
   initialRank?: number;
@@ -54,7 +54,7 @@ export function Dashboard({ state, now, columns, rows, readOnly = false, onStop,
       else if (/^[0-9]$/.test(input) && rankIds.includes(Number(input))) setRank(Number(input));
       else if (key.escape) setHelpShown(false);
     },
-    { isActive: isRawModeSupported === true && !state.ended },
+    { isActive: onStop !== undefined && isRawModeSupported === true && !state.ended },
   );
 
   const layout = layoutFor(rows, ranks.length);
@@ -98,7 +98,7 @@ export function Dashboard({ state, now, columns, rows, readOnly = false, onStop,
           <LogTail rank={logRank} lines={logRank === undefined ? [] : (state.logs[logRank] ?? [])} height={layout.logLines} ranks={rankIds} />
         )}
       </Box>
-      {helpShown ? null : <KeyHelp expanded={false} readOnly={readOnly} stopping={state.stopping} />}
+      {helpShown || !onStop ? null : <KeyHelp expanded={false} readOnly={readOnly} stopping={state.stopping} />}
     </Box>
   );
 }

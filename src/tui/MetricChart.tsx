@@ -46,11 +46,18 @@ export function sparkline(values: readonly number[], width: number): string {
 export function chartLines(values: readonly number[], width: number, height: number): string[] {
   const finite = values.filter(Number.isFinite);
   if (finite.length === 0) return [];
-  const columns = Math.max(2, width - LABEL_WIDTH - 2);
+  // asciichart puts the whole label into one cell at index 0 (offset 2), then the axis: a row is label + axis + one column per point.
+  const columns = Math.max(2, width - LABEL_WIDTH - 1);
+  const low = Math.min(...finite);
+  const high = Math.max(...finite);
+  // A flat series has no range to scale: give it a small one so the label shows the value itself.
+  const pad = low === high ? Math.abs(low) * 0.05 || 1 : 0;
   const text = plot(resample(finite, columns), {
+    min: low - pad,
+    max: high + pad,
     height: Math.max(1, height - 1),
-    offset: LABEL_WIDTH + 1,
-    format: (x: number) => formatMetric(Number(x.toPrecision(4))).slice(0, LABEL_WIDTH).padStart(LABEL_WIDTH),
+    offset: 2,
+    format: (x: number) => `${formatMetric(Number(x.toPrecision(4))).slice(0, LABEL_WIDTH - 1).padStart(LABEL_WIDTH - 1)} `,
   });
   return text.split('\n');
 }

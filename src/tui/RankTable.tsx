@@ -2,6 +2,7 @@ import { Box, Text } from 'ink';
 import { formatMetric } from './plain.js';
 import { formatAge, formatBytes, formatRate, primaryMetric, samplesPerSecond } from './format.js';
 import type { RankView } from './run-store.js';
+import { statusText } from './status-text.js';
 
 export interface RankTableProps {
   ranks: readonly RankView[];
@@ -19,11 +20,6 @@ const STATUS_COLOR: Record<RankView['status'], string | undefined> = {
   stopped: 'yellow',
 };
 
-export function statusText(view: RankView): string {
-  if (view.status === 'failed' || view.status === 'stopped') return `${view.status}(${view.exitCode ?? '?'})`;
-  return view.status;
-}
-
 function heartbeatText(view: RankView, now: number): string {
   if (view.lastSeen === undefined || view.status === 'finished' || view.status === 'failed' || view.status === 'stopped') return '-';
   return formatAge(now - view.lastSeen);
@@ -38,7 +34,7 @@ export function RankTable({ ranks, now, maxRows }: RankTableProps) {
   const shown = maxRows !== undefined && ranks.length > maxRows ? ranks.slice(0, Math.max(1, maxRows - 1)) : ranks;
   const hidden = ranks.length - shown.length;
   const header = ['rank', 'status', 'step', 'steps/s', ...(withSamples ? ['samples/s'] : []), metric, 'heartbeat', 'rss', 'tfjs'];
-  const widths = [6, 12, 9, 9, ...(withSamples ? [10] : []), 11, 10, 8, 8];
+  const widths = [6, 14, 9, 9, ...(withSamples ? [10] : []), 11, 10, 8, 8];
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate-end">{header.map((h, i) => pad(h, widths[i])).join('')}</Text>

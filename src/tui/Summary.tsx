@@ -1,9 +1,9 @@
 import { Box, Text } from 'ink';
 import type { RunEndInfo } from '../launcher/observer.js';
 import { formatMetric } from './plain.js';
-import { bestDirection, classifyLine, formatDuration, shownPath } from './format.js';
-import { rankViews, type MetricStats, type RunState } from './run-store.js';
-import { statusText } from './RankTable.js';
+import { classifyLine, shownPath } from './format.js';
+import { rankViews, type RunState } from './run-store.js';
+import { bestText, outcomeText, statusText } from './status-text.js';
 
 export interface SummaryProps {
   state: RunState;
@@ -11,22 +11,6 @@ export interface SummaryProps {
   cwd?: string;
   /** Lines of the failed rank's log to show. */
   errorLines?: number;
-}
-
-export function outcomeText(summary: RunEndInfo): string {
-  const time = formatDuration(summary.seconds);
-  if (summary.status === 'finished') return `finished in ${time}`;
-  if (summary.status === 'interrupted') return `interrupted after ${time} (exit code ${summary.exitCode})`;
-  const who = summary.failedRank === undefined ? '' : `rank ${summary.failedRank} `;
-  return `failed after ${time}: ${who}exited with code ${summary.exitCode}`;
-}
-
-/** "loss 0.0123 (min, step 180)"; a metric whose name does not say which way is better shows both ends. */
-export function bestText(name: string, stats: MetricStats): string {
-  const direction = bestDirection(name);
-  if (direction === 'min') return `${name} ${formatMetric(stats.min)} (min, step ${stats.minStep})`;
-  if (direction === 'max') return `${name} ${formatMetric(stats.max)} (max, step ${stats.maxStep})`;
-  return `${name} min ${formatMetric(stats.min)} (step ${stats.minStep}), max ${formatMetric(stats.max)} (step ${stats.maxStep})`;
 }
 
 /** The end of a run: outcome, final and best metrics, ranks, and where logs, metrics and checkpoints are. */

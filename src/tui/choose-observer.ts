@@ -1,6 +1,7 @@
 import type { RunObserver } from '../launcher/observer.js';
 import type { RunSupervisor } from '../launcher/supervisor.js';
 import { PlainObserver } from './plain-observer.js';
+import { importWithProductionReact } from './production-react.js';
 
 export interface ObserverChoice {
   observer: RunObserver;
@@ -30,7 +31,7 @@ export async function chooseRunObserver(options: { tui: boolean | undefined; pro
   if (!wantsDashboard(options.tui, process.stdout, options.env ?? process.env)) {
     return { observer: new PlainObserver((line) => process.stdout.write(`${line}\n`), options.progressInterval), dashboard: false, close: () => {} };
   }
-  const { InkObserver } = await import('./ink-observer.js');
+  const { InkObserver } = await importWithProductionReact(() => import('./ink-observer.js'));
   const observer = new InkObserver();
   return { observer, onSupervisor: (supervisor) => observer.attach(supervisor), dashboard: true, close: () => observer.unmount() };
 }

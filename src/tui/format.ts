@@ -72,8 +72,9 @@ export function primaryMetric(names: readonly string[]): string | undefined {
 
 export type LineLevel = 'error' | 'warning' | 'info';
 
-const ERROR_LINE = /\b(error|exception|fatal|traceback|panic|uncaught|unhandled)\b|^\s*at\s+\S.*:\d+(:\d+)?\)?$/i;
-const WARNING_LINE = /\b(warn|warning|deprecated)\b/i;
+// "Error", "TypeError", "SomeException", fatal words, and stack frames ("    at fn (file.ts:3:9)").
+const ERROR_LINE = /\b\w*(error|exception)\b|\b(fatal|traceback|panic|uncaught|unhandled)\b|^\s*at\s+\S.*:\d+(:\d+)?\)?$/i;
+const WARNING_LINE = /\b\w*(warn|warning)\b|\bdeprecated\b/i;
 
 /** How a log pane colours a line: stack frames and errors red, warnings yellow. */
 export function classifyLine(line: string): LineLevel {

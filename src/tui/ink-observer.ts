@@ -13,32 +13,42 @@ export interface Interruptible {
 export interface InkObserverOptions {
   stdout?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
-  /** Redraws per second at most (default 10). */
+  /** Redraws per second at most (default 10): status changes show within 1/maxFps s. */
   maxFps?: number;
+  /** Seconds between redraws for routine news (log lines, progress, heartbeats; default 0.25). */
+  routineIntervalSec?: number;
   /** The clock (tests pass a fixed one). */
   now?: () => number;
   cwd?: string;
 }
 
+/** Events a person should see at once; the rest (lines, progress, heartbeats) can wait for the routine redraw. */
+const URGENT: ReadonlySet<RunEvent['type']> = new Set(['started', 'stalled', 'responsive', 'exited', 'notice', 'stopRequested', 'ended']);
+
 /**
  * The TTY view of a run: every launcher callback becomes a store event (cheap), and a timer hands the
- * latest state to Ink at most `maxFps` times a second, so a chatty rank never costs a render per line.
+ * latest state to Ink: status changes within 1/maxFps s, routine news a few times a second, the clock
+ * once a second. A frame costs the launcher milliseconds of CPU that two busy ranks on a small machine
+ * would otherwise get, so a chatty rank never costs a render per line.
  */
 export class InkObserver implements RunObserver {
   private state: RunState = initialRunState();
   private instance?: Instance;
   private timer?: NodeJS.Timeout;
   private dirty = false;
+  private urgent = false;
   private lastDraw = 0;
   private supervisor?: Interruptible;
   private readonly stdout: NodeJS.WriteStream;
   private readonly maxFps: number;
+  private readonly routineMs: number;
   private readonly now: () => number;
   private readonly onResize = () => this.draw();
 
   constructor(private readonly options: InkObserverOptions = {}) {
     this.stdout = options.stdout ?? process.stdout;
     this.maxFps = options.maxFps ?? 10;
+    this.routineMs = (options.routineIntervalSec ?? 0.25) * 1000;
     this.now = options.now ?? Date.now;
   }
 
@@ -99,6 +109,7 @@ export class InkObserver implements RunObserver {
   private dispatch(event: RunEvent): void {
     this.state = reduceRun(this.state, event);
     this.dirty = true;
+    if (URGENT.has(event.type)) this.urgent = true;
   }
 
   private stop = (): void => {
@@ -130,9 +141,10 @@ export class InkObserver implements RunObserver {
     });
     this.lastDraw = Date.now();
     this.stdout.on('resize', this.onResize);
-    // Elapsed time and heartbeat ages move without events: redraw at least once a second.
     this.timer = setInterval(() => {
-      if (this.dirty || Date.now() - this.lastDraw >= 1000) this.draw();
+      const since = Date.now() - this.lastDraw;
+      // Elapsed time and heartbeat ages move without events: redraw at least once a second.
+      if (this.urgent || (this.dirty && since >= this.routineMs) || since >= 1000) this.draw();
     }, Math.ceil(1000 / this.maxFps));
     this.timer.unref();
   }
@@ -140,6 +152,7 @@ export class InkObserver implements RunObserver {
   private draw(): void {
     if (!this.instance) return;
     this.dirty = false;
+    this.urgent = false;
     this.lastDraw = Date.now();
     this.instance.rerender(this.element());
   }

@@ -21,6 +21,8 @@ export interface RankView {
   tfjsBytes?: number;
   exitCode?: number;
   signal?: string | null;
+  /** The rank sent its end message: train() is over (returned or threw; the exit code tells which). */
+  sentEnd?: boolean;
 }
 
 export interface MetricPoint {
@@ -62,7 +64,7 @@ export type RunEvent =
   | { type: 'message'; message: RankMessage; at: number }
   | { type: 'stalled'; rank: number; seconds: number; step: number }
   | { type: 'responsive'; rank: number; at: number }
-  | { type: 'exited'; rank: number; exitCode: number; signal: NodeJS.Signals | null }
+  | { type: 'exited'; rank: number; exitCode?: number; signal: NodeJS.Signals | null; status?: RankStatus }
   | { type: 'notice'; text: string }
   | { type: 'stopRequested' }
   | { type: 'ended'; summary: RunEndInfo };
@@ -72,7 +74,6 @@ export const LOG_LINES_KEPT = 200;
 /** Points kept per metric; past this the series is thinned to every other point. */
 export const SERIES_POINTS_KEPT = 1000;
 export const THROUGHPUT_SAMPLES_KEPT = 120;
-const NOTICES_KEPT = 100;
 
 export function initialRunState(): RunState {
   return { label: '', ranks: {}, series: {}, throughput: [], stats: {}, logs: {}, notices: [], stopping: false };
@@ -145,7 +146,7 @@ function onMessage(state: RunState, message: RankMessage, at: number): RunState 
       return onMetrics(next, message.rank, message.step, message.metrics);
     }
     case 'end': {
-      const next = withRank(state, message.rank, (view) => ({ lastSeen: at, step: message.step, metrics: { ...view.metrics, ...message.metrics } }));
+      const next = withRank(state, message.rank, (view) => ({ lastSeen: at, step: message.step, metrics: { ...view.metrics, ...message.metrics }, sentEnd: true }));
       return onMetrics(next, message.rank, message.step, message.metrics);
     }
   }
@@ -169,11 +170,14 @@ export function reduceRun(state: RunState, event: RunEvent): RunState {
     case 'responsive':
       return withRank(state, event.rank, (view) => ({ lastSeen: event.at, status: view.status === 'stalled' ? 'running' : view.status }));
     case 'exited': {
-      const status: RankStatus = event.exitCode === 0 ? 'finished' : state.stopping ? 'stopped' : 'failed';
+      // After the first failure the launcher tears the other ranks down: they were stopped, not failing.
+      const torn = state.stopping || Object.values(state.ranks).some((r) => r.status === 'failed' && r.rank !== event.rank);
+      const status: RankStatus = event.status ?? (event.exitCode === 0 ? 'finished' : torn ? 'stopped' : 'failed');
       return withRank(state, event.rank, () => ({ status, exitCode: event.exitCode, signal: event.signal }));
     }
     case 'notice':
-      return { ...state, notices: appendCapped(state.notices, event.text, NOTICES_KEPT) };
+      // Not capped: notices are few, and <Static> prints each once by its position in this list.
+      return { ...state, notices: [...state.notices, event.text] };
     case 'stopRequested':
       return { ...state, stopping: true };
     case 'ended':

@@ -53,11 +53,11 @@ export async function train(fabric: Fabric, args: string[]) {
   tf.dispose([xTrain, yTrain, xVal, yVal]);
 }
 
-type tfTensor = import('@tensorflow/tfjs').Tensor;
-type tfScalar = import('@tensorflow/tfjs').Scalar;
+type tfTensor = import('tfjs-fabric').Tensor;
+type tfScalar = import('tfjs-fabric').Scalar;
 
 /** Points on two interleaved spirals with a little noise; label 0 or 1. Seeded so every run sees the same data. */
-function twoSpirals(tf: Fabric['tf'], perClass: number, seed: number): [tfTensor, tfTensor] {
+export function twoSpirals(tf: Fabric['tf'], perClass: number, seed: number): [tfTensor, tfTensor] {
   let state = 0x9e3779b9 ^ seed;
   const random = () => {
     state = (state * 1664525 + 1013904223) >>> 0;

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Fabric, loadTextCorpus, tokenWindowLoader, countWindows, type Tensor } from 'tfjs-fabric';
+import { Fabric, loadTextCorpus, tokenWindowLoader, countWindows, type Vocab } from 'tfjs-fabric';
 import { TransformerLM } from './model.js';
 import { loadSettings, type Settings } from './settings.js';
 
@@ -64,7 +64,7 @@ export async function train(fabric: Fabric, args: string[]) {
   while (step < settings.steps && !fabric.stopRequested) {
     for (const [x, y] of trainLoader) {
       const stepStart = performance.now();
-      const loss = await fabric.backward(() => model.loss(x as Tensor, y as Tensor));
+      const loss = await fabric.backward(() => model.loss(x, y));
       if (settings.gradClip > 0) fabric.clipGradients(params, optimizer, { maxNorm: settings.gradClip });
       await optimizer.step();
       optimizer.zeroGrad();
@@ -102,7 +102,7 @@ function validationStride(length: number, settings: Settings): number {
   return Math.max(1, Math.floor(available / wanted));
 }
 
-function generateSample(model: TransformerLM, vocab: { encode(t: string): Int32Array; decode(ids: ArrayLike<number>): string }, settings: Settings): string {
+function generateSample(model: TransformerLM, vocab: Vocab, settings: Settings): string {
   const prompt = Array.from(vocab.encode(settings.prompt));
   const generated = model.generate(prompt, { maxNewTokens: settings.sampleLength, temperature: settings.temperature, topK: settings.topK });
   return vocab.decode([...prompt, ...generated]);
