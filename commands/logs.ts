@@ -13,7 +13,7 @@ import { RunReplay } from '../src/tui/run-replay.js';
 const rootDirSpec = CONFIG_SCHEMA.rootDir;
 
 const logsFlags = {
-  'root-dir': Flags.string({ description: `Folder that holds the run directories. [env: ${rootDirSpec.env}]`, env: rootDirSpec.env, default: rootDirSpec.default, helpValue: '<dir>' }),
+  'root-dir': Flags.string({ description: 'Folder that holds the run directories.', env: rootDirSpec.env, default: rootDirSpec.default, helpValue: '<dir>' }),
   follow: Flags.boolean({ char: 'f', description: 'Keep reading a live run until run.json says it ended.' }),
   rank: Flags.integer({ description: 'Whose log (and metrics) to show. Default: the lowest rank, or the failing one.', min: 0, helpValue: '<k>' }),
   metric: Flags.string({ description: 'The metric to chart; with --plain, print it as step<TAB>value lines.', helpValue: '<name>' }),

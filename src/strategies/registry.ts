@@ -29,7 +29,7 @@ const ALIASES: Record<string, string> = { deepspeed_stage_1: 'zero1', deepspeed_
 export function createStrategy(name: string, context: StrategyContext): Strategy {
   const canonical = ALIASES[name] ?? name;
   const { worldSize } = context.environment;
-  if (worldSize === 1 && ['auto', 'ddp', 'zero1', 'zero2', 'fsdp'].includes(canonical)) {
+  if (worldSize === 1 && ['auto', 'single_device', 'ddp', 'zero1', 'zero2', 'fsdp'].includes(canonical)) {
     // Every data-parallel strategy over one rank is single-device training; keep the user's name for logs.
     return new SingleDeviceStrategy(name === 'auto' ? 'single_device' : name);
   }

@@ -39,18 +39,21 @@ export function Dashboard({ state, now, columns, rows, readOnly = false, onStop,
   const [chosenMetric, setMetric] = useState<string | undefined>(initialMetric);
   const [chosenRank, setRank] = useState<number | undefined>(initialRank);
   const [helpShown, setHelpShown] = useState(false);
-  const metric = chosenMetric !== undefined && names.includes(chosenMetric) ? chosenMetric : names[0];
-  const logRank = chosenRank !== undefined && rankIds.includes(chosenRank) ? chosenRank : (state.info?.liveRank ?? rankIds[0]);
+  const metricOf = (chosen: string | undefined) => (chosen !== undefined && names.includes(chosen) ? chosen : names[0]);
+  const rankOf = (chosen: number | undefined) => (chosen !== undefined && rankIds.includes(chosen) ? chosen : (state.info?.liveRank ?? rankIds[0]));
+  const metric = metricOf(chosenMetric);
+  const logRank = rankOf(chosenRank);
   const { isRawModeSupported } = useStdin();
 
+  // Updates go through the setters' functions: two quick keys must not both start from the same stale value.
   useInput(
     (input, key) => {
       if (input === 'q' || (key.ctrl && input === 'c')) onStop?.();
       else if (input === '?') setHelpShown((shown) => !shown);
-      else if (input === 'm' || key.rightArrow) setMetric(cycle(names, metric, 1));
-      else if (input === 'M' || key.leftArrow) setMetric(cycle(names, metric, -1));
-      else if ((key.tab && key.shift) || key.upArrow) setRank(cycle(rankIds, logRank, -1));
-      else if (key.tab || key.downArrow) setRank(cycle(rankIds, logRank, 1));
+      else if (input === 'm' || key.rightArrow) setMetric((chosen) => cycle(names, metricOf(chosen), 1));
+      else if (input === 'M' || key.leftArrow) setMetric((chosen) => cycle(names, metricOf(chosen), -1));
+      else if ((key.tab && key.shift) || key.upArrow) setRank((chosen) => cycle(rankIds, rankOf(chosen), -1));
+      else if (key.tab || key.downArrow) setRank((chosen) => cycle(rankIds, rankOf(chosen), 1));
       else if (/^[0-9]$/.test(input) && rankIds.includes(Number(input))) setRank(Number(input));
       else if (key.escape) setHelpShown(false);
     },

@@ -78,3 +78,13 @@ describe('help', () => {
     }
   });
 });
+
+describe('README commands', () => {
+  it('`npm run demo` runs a training script that exists', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const script = pkg.scripts.demo.match(/run model (\S+\.ts)/)?.[1];
+    expect(script).toBeDefined();
+    expect(fs.existsSync(path.join(REPO_ROOT, script!))).toBe(true);
+    expect(fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8')).toContain('npm ci && npm run demo');
+  });
+});

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanEnv, CLI_BIN, fixture, makeTempDir, removeTempDirs } from '../helpers/cli.js';
+import { cleanEnv, CLI_BIN, eventually, fixture, makeTempDir, removeTempDirs, startCli } from '../helpers/cli.js';
 
 type Pty = typeof import('node-pty');
 const nodePty: Pty | undefined = await import('node-pty').catch(() => undefined);
@@ -112,5 +112,21 @@ describe.skipIf(nodePty === undefined)('the dashboard in a real terminal', () =>
     expect(screen).toMatch(/^0\s+finished\s+5/m);
     expect(screen).toMatch(/Run finished in \d+s/);
     expect(screen).not.toContain('? keys');
+  });
+
+  it('fabric logs --follow shows a live run from another terminal; q leaves the viewer, not the run', async () => {
+    const cwd = makeTempDir();
+    const live = startCli(['run', 'model', '--root-dir=runs', '--devices=2', '--accelerator=cpu', fixture('ddp-train.ts'), '--steps', '100000', '--sleep-ms', '20'], { cwd, timeoutMs: 120_000 });
+    const progress = path.join(cwd, 'runs/fabric/version_0/progress.jsonl');
+    expect(await eventually(() => fs.existsSync(progress) && fs.readFileSync(progress, 'utf8').includes('"rank":1'), 60_000)).toBe(true);
+    const viewer = startInPty(['logs', '--follow'], cwd);
+    await viewer.waitFor(/^1\s+running\s+[1-9]/m);
+    await viewer.waitFor(/q quit/);
+    viewer.write('q');
+    expect(await viewer.exit).toBe(0);
+    expect(live.child.exitCode).toBeNull();
+    live.child.kill('SIGINT');
+    const run = await live.done;
+    expect(run.stdout).toContain('SIGINT received');
   });
 });

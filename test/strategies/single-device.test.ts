@@ -52,3 +52,13 @@ describe('SingleDeviceStrategy', () => {
     grad.dispose();
   });
 });
+
+describe('createStrategy on one rank', () => {
+  it('accepts single_device and every data-parallel name', async () => {
+    const { createStrategy } = await import('../../src/strategies/registry.js');
+    const environment = { name: 'local', worldSize: 1, globalRank: 0, localRank: 0, nodeRank: 0, mainAddress: '127.0.0.1', mainPort: undefined };
+    for (const name of ['auto', 'single_device', 'ddp', 'fsdp', 'deepspeed_stage_2']) {
+      expect(createStrategy(name, { environment, token: null, collectiveTimeoutMs: 1000 }).worldSize).toBe(1);
+    }
+  });
+});

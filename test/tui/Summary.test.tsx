@@ -1,6 +1,5 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import { bestText, outcomeText } from '../../src/tui/status-text.js';
 import { Summary } from '../../src/tui/Summary.js';
 import { endInfo, replay, trainingEvents } from './fixtures.js';
 
@@ -32,14 +31,5 @@ describe('Summary', () => {
     expect(frame).toContain('last lines of rank 1');
     expect(frame).toContain('Error: injected failure');
     expect(frame).toContain('at train (/x/train.ts:46:15)');
-  });
-
-  it('words every outcome and best value', () => {
-    expect(outcomeText(endInfo({ status: 'interrupted', exitCode: 130, seconds: 5 }))).toBe('interrupted after 5s (exit code 130)');
-    expect(outcomeText(endInfo({ status: 'failed', exitCode: 2, seconds: 5 }))).toBe('failed after 5s: exited with code 2');
-    const stats = { last: 2, lastStep: 3, min: 1, minStep: 2, max: 4, maxStep: 1 };
-    expect(bestText('val_loss', stats)).toBe('val_loss 1 (min, step 2)');
-    expect(bestText('accuracy', stats)).toBe('accuracy 4 (max, step 1)');
-    expect(bestText('lr', stats)).toBe('lr min 1 (step 2), max 4 (step 1)');
   });
 });

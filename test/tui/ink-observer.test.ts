@@ -1,42 +1,7 @@
-import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InkObserver } from '../../src/tui/ink-observer.js';
+import { FakeStdin, FakeStdout } from './fake-terminal.js';
 import { endInfo, startInfo, T0 } from './fixtures.js';
-
-class FakeStdout extends EventEmitter {
-  columns = 100;
-  rows = 30;
-  isTTY = true;
-  readonly chunks: string[] = [];
-  write = (chunk: string) => {
-    this.chunks.push(chunk);
-    return true;
-  };
-  get text(): string {
-    return this.chunks.join('').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
-  }
-}
-
-class FakeStdin extends EventEmitter {
-  isTTY = true;
-  private pending: string | null = null;
-  setRawMode() {}
-  setEncoding() {}
-  resume() {}
-  pause() {}
-  ref() {}
-  unref() {}
-  read = () => {
-    const data = this.pending;
-    this.pending = null;
-    return data;
-  };
-  press(data: string) {
-    this.pending = data;
-    this.emit('readable');
-    this.emit('data', data);
-  }
-}
 
 const tick = (ms = 30) => new Promise((resolve) => setTimeout(resolve, ms));
 let observer: InkObserver | undefined;
