@@ -266,6 +266,12 @@ export class Fabric {
     for (const logger of this.loggers) logger.logHyperparams(params);
   }
 
+  /** Declares how many steps the run will take, so the dashboard can show an ETA. */
+  setTotalSteps(steps: number): void {
+    if (!Number.isInteger(steps) || steps < 1) throw new TypeError(`setTotalSteps expects a positive integer, got ${steps}.`);
+    if (this.reporter) this.reporter.totalSteps = steps;
+  }
+
   /** Prints on rank 0 only. */
   print(...args: unknown[]): void {
     if (this.isGlobalZero) console.log(...args);

@@ -548,3 +548,14 @@ describe('save, load and loadRaw (Fabric side)', () => {
     await expect(fabric.loadRaw(join(root, 'nope.safetensors'), model)).rejects.toThrow(FabricUserError);
   });
 });
+
+describe('setTotalSteps', () => {
+  it('rejects a non-positive or fractional count', async () => {
+    const fabric = new Fabric({ accelerator: 'cpu' });
+    await fabric.launch();
+    expect(() => fabric.setTotalSteps(0)).toThrow(/positive integer/);
+    expect(() => fabric.setTotalSteps(2.5)).toThrow(/positive integer/);
+    expect(() => fabric.setTotalSteps(100)).not.toThrow();
+    await fabric.teardown();
+  });
+});

@@ -86,7 +86,7 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
   options.onSupervisor?.(supervisor);
   const result = await supervisor.run();
   const status: RunInfo['status'] = result.exitCode === 0 ? 'finished' : result.interrupted ? 'interrupted' : 'failed';
-  writeRunInfo(run, { ...info, status, exitCode: result.exitCode, endTime: new Date().toISOString() });
+  writeRunInfo(run, { ...info, status, exitCode: result.exitCode, failedRank: result.failedRank, endTime: new Date().toISOString() });
   options.observer.runEnded({
     exitCode: result.exitCode,
     status,

@@ -8,5 +8,8 @@ export type RankMessage =
   | { type: 'progress'; rank: number; step: number; time: number; metrics: Record<string, number>; stepsPerSecond?: number; totalSteps?: number }
   | { type: 'end'; rank: number; step: number; time: number; metrics: Record<string, number> };
 
+/** Sent just before a rank exits with an error (for the launcher only); `consequence` when it failed only because a peer did. */
+export type RankFailedMessage = { type: 'failed'; rank: number; time: number; consequence: boolean };
+
 /** What the launcher asks of a rank. */
 export type LauncherMessage = { type: 'interrupt' };

@@ -10,6 +10,8 @@ export class ProgressReporter {
   private lastSent = 0;
   private lastSentStep = 0;
   private heartbeat?: NodeJS.Timeout;
+  /** The run length the script declared (fabric.setTotalSteps), for the dashboard's ETA. */
+  totalSteps?: number;
 
   constructor(
     private readonly rank: number,
@@ -41,7 +43,7 @@ export class ProgressReporter {
     if (!this.send || now - this.lastSent < this.intervalMs) return;
     const seconds = (now - this.lastSent) / 1000;
     const stepsPerSecond = (this.step - this.lastSentStep) / seconds;
-    this.send({ type: 'progress', rank: this.rank, step: this.step, time: now, metrics: { ...this.metrics }, stepsPerSecond });
+    this.send({ type: 'progress', rank: this.rank, step: this.step, time: now, metrics: { ...this.metrics }, stepsPerSecond, totalSteps: this.totalSteps });
     this.lastSent = now;
     this.lastSentStep = this.step;
   }

@@ -57,14 +57,28 @@ function stopGracefullyOn(fabric: Fabric): void {
   process.on('disconnect', () => void stop(129, false));
 }
 
+/** A collective that failed because another rank went away is not this rank's fault; the launcher blames the peer. */
+function isConsequenceOfPeer(error: unknown): boolean {
+  const { name, kind } = (error ?? {}) as { name?: string; kind?: string };
+  return name === 'CollectiveError' && kind !== 'timeout' && kind !== 'mismatch';
+}
+
+/** Tells the launcher why this rank fails, then exits once the message is out (or after a short wait). */
+function failWith(code: number, error: unknown): void {
+  const exit = () => process.exit(code);
+  if (!process.connected || !process.send) return exit();
+  setTimeout(exit, 500).unref();
+  process.send({ type: 'failed', rank: Number(process.env.RANK ?? 0), time: Date.now(), consequence: isConsequenceOfPeer(error) }, undefined, {}, exit);
+}
+
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     if (isFabricUserError(error)) {
       process.stderr.write(`Error: ${error.message}\n`);
-      process.exit(2);
+      return failWith(2, error);
     }
     process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
+    failWith(1, error);
   },
 );

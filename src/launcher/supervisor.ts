@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { appendProgress } from '../run-dir/progress-log.js';
 import { prefixRank } from '../tui/plain.js';
-import type { RankMessage } from './messages.js';
+import type { RankFailedMessage, RankMessage } from './messages.js';
 import type { RunObserver } from './observer.js';
 import { isAlive, signalTree } from './process-tree.js';
 import { spawnRank, type RankProcess } from './spawn-rank.js';
@@ -31,7 +31,18 @@ export interface SupervisorResult {
   interrupted: boolean;
 }
 
-type RankState = { process: RankProcess; exit?: { code: number | null; signal: NodeJS.Signals | null }; lastHeartbeat: number; step: number; stalled: boolean };
+type RankState = {
+  process: RankProcess;
+  exit?: { code: number | null; signal: NodeJS.Signals | null };
+  lastHeartbeat: number;
+  step: number;
+  stalled: boolean;
+  /** The rank said it failed only because a peer did (its links broke). */
+  failedAsConsequence?: boolean;
+};
+
+/** How long a rank that failed because of a peer waits for that peer's own failure before it is blamed itself. */
+const ROOT_CAUSE_WINDOW_MS = 1500;
 
 /**
  * Watches the ranks of this node: relays output and progress, reports stalls, and tears everything down
@@ -41,6 +52,8 @@ type RankState = { process: RankProcess; exit?: { code: number | null; signal: N
 export class RunSupervisor {
   private readonly states = new Map<number, RankState>();
   private failure?: { rank: number; code: number };
+  private readonly candidates: { state: RankState; code: number }[] = [];
+  private blameTimer?: NodeJS.Timeout;
   private interrupts = 0;
   private tearingDown = false;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -60,7 +73,7 @@ export class RunSupervisor {
       });
       const state: RankState = { process, lastHeartbeat: Date.now(), step: 0, stalled: false };
       this.states.set(spec.rank, state);
-      process.child.on('message', (message: RankMessage) => this.onMessage(state, message));
+      process.child.on('message', (message: RankMessage | RankFailedMessage) => this.onMessage(state, message));
       void process.exited.then((exit) => this.onExit(state, exit));
     }
     this.timers.push(setInterval(() => this.checkStalls(), 1000));
@@ -75,11 +88,15 @@ export class RunSupervisor {
     return { exitCode: firstNonZero ?? 0, interrupted: false };
   }
 
-  private onMessage(state: RankState, message: RankMessage): void {
+  private onMessage(state: RankState, message: RankMessage | RankFailedMessage): void {
     state.lastHeartbeat = Date.now();
     if (state.stalled) {
       state.stalled = false;
       this.options.observer.rankResponsive(message.rank);
+    }
+    if (message.type === 'failed') {
+      state.failedAsConsequence = message.consequence;
+      return;
     }
     this.options.observer.rankMessage(message);
     if (message.type === 'start') return;
@@ -99,9 +116,19 @@ export class RunSupervisor {
     state.exit = exit;
     const code = exitCodeOf(exit);
     this.options.observer.rankExited(state.process.rank, code, exit.signal);
-    if (code === 0 || this.tearingDown) return;
-    this.failure = { rank: state.process.rank, code };
-    this.reportFailure(state, code);
+    if (code === 0 || this.tearingDown || this.failure) return;
+    this.candidates.push({ state, code });
+    // A rank whose links broke usually exits a moment before the rank that really failed: wait for the culprit.
+    if (state.failedAsConsequence && !this.blameTimer) this.blameTimer = setTimeout(() => this.blame(), ROOT_CAUSE_WINDOW_MS);
+    else if (!state.failedAsConsequence) this.blame();
+  }
+
+  private blame(): void {
+    clearTimeout(this.blameTimer);
+    if (this.failure) return;
+    const root = this.candidates.find((c) => !c.state.failedAsConsequence) ?? this.candidates[0];
+    this.failure = { rank: root.state.process.rank, code: root.code };
+    this.reportFailure(root.state, root.code);
     void this.tearDown('SIGTERM');
   }
 

@@ -27,6 +27,8 @@ export interface RunInfo {
   endTime?: string;
   status: 'running' | 'finished' | 'failed' | 'interrupted';
   exitCode?: number;
+  /** The rank whose failure ended the run (first non-zero exit), when one did. */
+  failedRank?: number;
   cwd: string;
 }
 

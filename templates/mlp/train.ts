@@ -32,6 +32,7 @@ export async function train(fabric: Fabric, args: string[]) {
   const [net, optimizer] = fabric.setup(model, tf.train.adam(Number(values.lr)));
   const [loader] = fabric.setupDataloaders(tensorDataLoader([xTrain, yTrain], { batchSize, shuffle: true }));
   fabric.logHyperparams({ epochs, batchSize, lr: Number(values.lr), hidden: 64 });
+  fabric.setTotalSteps(epochs * loader.length);
 
   for (let epoch = 0; epoch < epochs; epoch++) {
     for (const [x, y] of loader) {

@@ -34,6 +34,7 @@ export async function train(fabric: Fabric, args: string[]) {
   });
   const [params, optimizer] = fabric.setup(model.params, tf.train.adam(settings.lr));
   fabric.logHyperparams({ ...settings, parameters: model.parameterCount, vocabSize: corpus.vocab.size, worldSize: fabric.worldSize });
+  fabric.setTotalSteps(settings.steps);
   fabric.print(`model: ${model.parameterCount.toLocaleString('en-US')} parameters, ${fabric.worldSize} rank(s) on ${fabric.device}, precision ${fabric.precision}`);
 
   const [trainLoader, validLoader] = fabric.setupDataloaders(

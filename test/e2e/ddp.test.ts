@@ -62,7 +62,17 @@ describe('fabric run model --devices=2 --strategy=ddp', () => {
     expect(result.output).toMatch(/\[rank 1\] .*ddp-train\.ts:\d+/);
     expect(result.output).toContain('rank_1.log');
     for (const pid of pidsOf(out)) expect(isAlive(pid)).toBe(false);
-    expect(JSON.parse(fs.readFileSync(path.join(root, 'fabric', 'version_0', 'run.json'), 'utf8'))).toMatchObject({ status: 'failed', exitCode: 1 });
+    expect(JSON.parse(fs.readFileSync(path.join(root, 'fabric', 'version_0', 'run.json'), 'utf8'))).toMatchObject({ status: 'failed', exitCode: 1, failedRank: 1 });
+  });
+
+  it('blames the rank that failed, not the peer whose links broke because of it', async () => {
+    const root = makeTempDir();
+    const out = makeTempDir();
+    const result = await runModel({ cwd: root, rootDir: root, flags: ['--devices=2', '--accelerator=cpu'], script, scriptArgs: ['--out-dir', out, '--fail-rank', '0', '--fail-at', '3', '--steps', '1000'], timeoutMs: 90_000 });
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('[rank 0] exited with code 1; stopping the other ranks.');
+    expect(result.output).not.toContain('[rank 1] exited with code');
+    expect(JSON.parse(fs.readFileSync(path.join(root, 'fabric', 'version_0', 'run.json'), 'utf8'))).toMatchObject({ status: 'failed', failedRank: 0 });
   });
 
   it('stops gracefully on the first SIGINT and leaves no rank behind', async () => {
