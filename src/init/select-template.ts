@@ -6,7 +6,7 @@ import type { ProjectTemplate } from './templates.js';
 
 /** Resolves with the chosen template name, or undefined when the user quit (Ctrl+C / Esc). */
 export async function selectTemplate(templates: readonly ProjectTemplate[]): Promise<string | undefined> {
-  const [{ createElement: h, useState }, ink, { Select }] = await Promise.all([import('react'), import('ink'), import('@inkjs/ui')]);
+  const [{ createElement: h }, ink, { Select }] = await Promise.all([import('react'), import('ink'), import('@inkjs/ui')]);
   const { Box, Text, render, useApp, useInput } = ink;
   let chosen: string | undefined;
   const width = Math.max(...templates.map((t) => t.name.length));
@@ -15,11 +15,9 @@ export async function selectTemplate(templates: readonly ProjectTemplate[]): Pro
 
   function Picker() {
     const { exit } = useApp();
-    const [done, setDone] = useState<string | undefined>(undefined);
     useInput((_input, key) => {
       if (key.escape) exit();
     });
-    if (done) return h(Text, null, h(Text, { color: 'green' }, '✔'), ` Template: ${done}`);
     return h(
       Box,
       { flexDirection: 'column' },
@@ -29,9 +27,7 @@ export async function selectTemplate(templates: readonly ProjectTemplate[]): Pro
         visibleOptionCount: templates.length,
         onChange: (value: string) => {
           chosen = value;
-          setDone(value);
-          // Let Ink draw the confirmation line before leaving.
-          setTimeout(exit, 0);
+          exit();
         },
       }),
     );
@@ -39,5 +35,7 @@ export async function selectTemplate(templates: readonly ProjectTemplate[]): Pro
 
   const app = render(h(Picker), { exitOnCtrlC: true });
   await app.waitUntilExit();
+  // Printed after Ink has let go of the terminal, so the confirmation is always on screen.
+  if (chosen) process.stdout.write(`\u2714 Template: ${chosen}\n`);
   return chosen;
 }

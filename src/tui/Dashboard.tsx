@@ -73,19 +73,7 @@ export function Dashboard({ state, now, columns, rows, readOnly = false, onStop,
   );
   const chart = <MetricChart metric={metric} names={names} points={metric ? (state.series[metric] ?? []) : []} throughput={state.throughput} width={width} height={state.ended ? Math.min(layout.chartHeight, 8) : layout.chartHeight} />;
 
-  if (state.ended) {
-    return (
-      <Box flexDirection="column" width={width}>
-        {notices}
-        <Header state={state} now={now} />
-        <Box marginTop={1}>
-          <RankTable ranks={ranks} now={now} maxRows={layout.tableRows} />
-        </Box>
-        <Box marginTop={1}>{chart}</Box>
-        <Summary state={state} summary={state.ended} cwd={cwd} />
-      </Box>
-    );
-  }
+  // Header, rank table and chart stay; below them the final summary replaces the log pane and key help.
   return (
     <Box flexDirection="column" width={width}>
       {notices}
@@ -94,14 +82,20 @@ export function Dashboard({ state, now, columns, rows, readOnly = false, onStop,
         <RankTable ranks={ranks} now={now} maxRows={layout.tableRows} />
       </Box>
       <Box marginTop={1}>{chart}</Box>
-      <Box marginTop={1}>
-        {helpShown ? (
-          <KeyHelp expanded readOnly={readOnly} stopping={state.stopping} />
-        ) : (
-          <LogTail rank={logRank} lines={logRank === undefined ? [] : (state.logs[logRank] ?? [])} height={layout.logLines} ranks={rankIds} />
-        )}
-      </Box>
-      {helpShown || !onStop ? null : <KeyHelp expanded={false} readOnly={readOnly} stopping={state.stopping} />}
+      {state.ended ? (
+        <Summary state={state} summary={state.ended} cwd={cwd} />
+      ) : (
+        <>
+          <Box marginTop={1}>
+            {helpShown ? (
+              <KeyHelp expanded readOnly={readOnly} stopping={state.stopping} />
+            ) : (
+              <LogTail rank={logRank} lines={logRank === undefined ? [] : (state.logs[logRank] ?? [])} height={layout.logLines} ranks={rankIds} />
+            )}
+          </Box>
+          {helpShown || !onStop ? null : <KeyHelp expanded={false} readOnly={readOnly} stopping={state.stopping} />}
+        </>
+      )}
     </Box>
   );
 }
