@@ -15,7 +15,7 @@ export interface InkObserverOptions {
   stdin?: NodeJS.ReadStream;
   /** Redraws per second at most (default 10): status changes show within 1/maxFps s. */
   maxFps?: number;
-  /** Seconds between redraws for routine news (log lines, progress, heartbeats; default 0.5, the pace ranks report progress at). */
+  /** Seconds between redraws for routine news (log lines, progress, heartbeats); 1 by default: elapsed time and heartbeat ages tick per second anyway. */
   routineIntervalSec?: number;
   /** The clock (tests pass a fixed one). */
   now?: () => number;
@@ -48,7 +48,7 @@ export class InkObserver implements RunObserver {
   constructor(private readonly options: InkObserverOptions = {}) {
     this.stdout = options.stdout ?? process.stdout;
     this.maxFps = options.maxFps ?? 10;
-    this.routineMs = (options.routineIntervalSec ?? 0.5) * 1000;
+    this.routineMs = (options.routineIntervalSec ?? 1) * 1000;
     this.now = options.now ?? Date.now;
   }
 
