@@ -1,7 +1,8 @@
 /**
  * DDP benchmarks through the real CLI, each as a ratio against an anchor measured in the same run:
  *   ddp-scaling: samples/s of 2 ranks vs 1 (fixed per-rank batch), next to this machine's own parallel ratio
- *                (two single-threaded CPU-bound processes together vs one alone).
+ *                (two single-threaded CPU-bound processes together vs one alone), and the same ratio for the
+ *                raw tfjs MLP itself (no communication), which shows how much the workload shares the cores.
  *   launch:      `fabric run model --devices=2` from start to both ranks past their first all-reduce.
  * Usage: node --import tsx bench/ddp.ts [--steps 30] [--runs 3]
  */
@@ -39,6 +40,15 @@ async function machineParallelRatio(): Promise<number> {
   return (2 * alone) / both;
 }
 
+/** The same workload without Fabric or communication: one raw tfjs process alone vs two at once (samples/s summed). */
+async function workloadParallelRatio(): Promise<number> {
+  const args = ['--import', import.meta.resolve('tsx'), path.join(root, 'bench/scripts/raw-throughput.ts'), values.steps!];
+  const rate = (out: string) => Number(out.match(/SAMPLES_PER_SECOND ([\d.]+)/)![1]);
+  const alone = rate((await run(process.execPath, args)).out);
+  const together = await Promise.all([run(process.execPath, args), run(process.execPath, args)]);
+  return (rate(together[0].out) + rate(together[1].out)) / alone;
+}
+
 async function samplesPerSecond(devices: number, rootDir: string): Promise<number> {
   const { out } = await run(process.execPath, [path.join(root, 'bin/run.js'), 'run', 'model', `--devices=${devices}`, '--accelerator=cpu', '--loggers=none', `--root-dir=${rootDir}`, path.join(root, 'bench/scripts/ddp-throughput.ts'), '--steps', values.steps!]);
   const match = out.match(/SAMPLES_PER_SECOND ([\d.]+)/);
@@ -55,12 +65,17 @@ for (let i = 0; i < runs; i++) {
   two.push(await samplesPerSecond(2, tmp));
 }
 const machineRatio = await machineParallelRatio();
+const workloadRatios: number[] = [];
+for (let i = 0; i < runs; i++) workloadRatios.push(await workloadParallelRatio());
+const workloadRatio = median(workloadRatios);
 const ddpRatio = median(two) / median(one);
 console.log(`ddp-scaling: MLP 256-256-256-10, per-rank batch 128, ${values.steps} timed steps, median of ${runs}`);
 console.log(`  1 rank     ${median(one).toFixed(0)} samples/s`);
 console.log(`  2 ranks    ${median(two).toFixed(0)} samples/s   ratio ${ddpRatio.toFixed(2)}`);
 console.log(`  machine    two CPU-bound processes together vs one: ratio ${machineRatio.toFixed(2)}`);
 console.log(`  DDP / machine = ${(ddpRatio / machineRatio).toFixed(2)}  (target >= 0.9)`);
+console.log(`  same MLP in raw tfjs, two independent processes vs one (no communication): ratio ${workloadRatio.toFixed(2)}`);
+console.log(`  DDP / that workload ratio = ${(ddpRatio / workloadRatio).toFixed(2)}  (what communication and Fabric cost)`);
 
 const launch: number[] = [];
 for (let i = 0; i < runs; i++) {
