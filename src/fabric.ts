@@ -157,7 +157,11 @@ export class Fabric {
     return loaders;
   }
 
-  /** Computes gradients of the loss that `lossFn` returns, syncs them across ranks and adds them to the model's. Returns the loss value. */
+  /**
+   * Computes gradients of the loss that `lossFn` returns, syncs them across ranks and adds them to the model's.
+   * Under mixed precision the forward pass sees the parameters rounded to 16 bits; with loss scaling the gradients
+   * are unscaled here, so clipping sees true values. Returns the (unscaled) loss value.
+   */
   async backward(lossFn: () => tf.Scalar, options: { model?: Trainable } = {}): Promise<number> {
     // On one rank nothing here waits for I/O, so a loop would never let signal and IPC handlers run; give them a turn now and then.
     if (Date.now() - this.lastEventLoopTurn > 50) {
@@ -171,12 +175,14 @@ export class Fabric {
       // Lazily, because setup() is synchronous: every rank starts from rank 0's weights before its first gradient.
       if (!this.syncedParams.has(params)) {
         await strategy.syncParams(params);
+        precision.convertParams(params.trainable);
         this.syncedParams.add(params);
       }
     }
     const variables = targets.flatMap((p) => p.trainable);
-    const { value, grads } = tf.variableGrads(() => precision.scaleLoss(lossFn()), variables);
-    const loss = (await value.data())[0];
+    const scale = precision.lossScale();
+    const { value, grads } = precision.forward(variables, () => tf.variableGrads(() => precision.scaleLoss(lossFn()), variables));
+    const loss = (await value.data())[0] / scale;
     value.dispose();
     for (const params of targets) {
       const mine = new Map<string, tf.Tensor>();
@@ -184,13 +190,15 @@ export class Fabric {
         const grad = grads[variable.name];
         if (grad) mine.set(params.nameOf(variable.name)!, grad);
       }
-      if (this.syncEnabled) await strategy.reduceGradients(mine);
+      // Gradients cross ranks still scaled (small float16 values survive the 16-bit transport), then are unscaled.
+      if (this.syncEnabled) await strategy.reduceGradients(mine, { halfFormat: precision.halfFormat });
+      precision.unscaleGradients(mine);
       params.accumulate(mine);
     }
     return loss;
   }
 
-  /** Clips the accumulated gradients by global norm (returns the norm before clipping) or by value. */
+  /** Clips the accumulated gradients (already unscaled by backward) by global norm (returns the norm before clipping) or by value. */
   clipGradients(model: Trainable, _optimizer: FabricOptimizer | undefined, options: { maxNorm?: number; normType?: number; clipVal?: number }): number {
     const params = this.paramSetOf(model);
     const { maxNorm, clipVal, normType = 2 } = options;
@@ -277,7 +285,7 @@ export class Fabric {
     if (this.isGlobalZero) console.log(...args);
   }
 
-  /** Wraps `fn` in the precision's rounding (a no-op at 32-true). */
+  /** Runs `fn` and rounds the tensors it returns to the 16-bit format (a no-op at 32-true); e.g. `fabric.autocast(() => x)` for inputs. */
   autocast<T>(fn: () => T): T {
     return this.parts.precision.autocast(fn);
   }
@@ -368,7 +376,7 @@ export class Fabric {
 
   private wrapOptimizer(optimizer: tf.Optimizer, params: ParamSet): FabricOptimizer {
     if (!(optimizer instanceof tf.Optimizer)) throw new TypeError('fabric.setup: optimizers must be tfjs optimizers such as tf.train.adam(1e-3).');
-    const wrapped = new FabricOptimizer(optimizer, params);
+    const wrapped = new FabricOptimizer(optimizer, params, undefined, this.parts.precision);
     this.optimizers.set(optimizer, wrapped);
     return wrapped;
   }

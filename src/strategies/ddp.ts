@@ -2,6 +2,7 @@ import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { ProcessGroup, type NumericArray } from '../collectives/process-group.js';
 import type { ClusterEnvironment } from '../environments/environment.js';
+import { fromHalfBits, toHalfBits, type HalfFormat } from '../precision/rounding.js';
 import type { ParamSet } from '../wrappers/param-set.js';
 import type { ReduceOp, Strategy } from './strategy.js';
 
@@ -58,24 +59,49 @@ export class DdpStrategy implements Strategy {
     unflatten(synced, flat.layout, (index, values) => params.variables[index].assign(values));
   }
 
-  async reduceGradients(grads: Map<string, tf.Tensor>): Promise<void> {
+  /**
+   * Bytes this rank has sent for gradient sync so far: a float32 ring all-reduce sends 2(W-1)/W x 4 bytes per
+   * value, the 16-bit all-gather (W-1) x 2 bytes per value (exactly half at 2 ranks, the same at 4).
+   */
+  gradientBytesSent = 0;
+
+  async reduceGradients(grads: Map<string, tf.Tensor>, options: { halfFormat?: HalfFormat } = {}): Promise<void> {
+    const { halfFormat } = options;
     const names = [...grads.keys()];
-    const bucketFloats = Math.max(1, Math.floor((this.options.bucketBytes ?? 16 * 2 ** 20) / 4));
+    const bucketValues = Math.max(1, Math.floor((this.options.bucketBytes ?? 16 * 2 ** 20) / (halfFormat ? 2 : 4)));
     let start = 0;
     while (start < names.length) {
       let size = 0;
       let end = start;
-      while (end < names.length && (end === start || size + grads.get(names[end])!.size <= bucketFloats)) size += grads.get(names[end++])!.size;
+      while (end < names.length && (end === start || size + grads.get(names[end])!.size <= bucketValues)) size += grads.get(names[end++])!.size;
       const bucket = names.slice(start, end);
       const flat = flatten(bucket.map((n) => grads.get(n)!));
       // Reduced in place: a fresh result array costs page faults comparable to the transfer itself.
-      const reduced = await this.pg.allReduce(flat.data, 'mean', { out: flat.data });
+      const reduced = halfFormat ? await this.halfMean(flat.data, halfFormat) : await this.pg.allReduce(flat.data, 'mean', { out: flat.data });
+      if (!halfFormat) this.gradientBytesSent += Math.round((2 * (this.worldSize - 1) * flat.data.byteLength) / this.worldSize);
       unflatten(reduced, flat.layout, (index, values) => {
         grads.get(bucket[index])!.dispose();
         grads.set(bucket[index], values);
       }, true);
       start = end;
     }
+  }
+
+  /** Mean across ranks with 16-bit values on the wire: pairs of 16-bit patterns ride in int32 words, summed in float32 in rank order. */
+  private async halfMean(values: Float32Array, format: HalfFormat): Promise<Float32Array> {
+    const bits = new Uint16Array(values.length + (values.length % 2));
+    bits.set(toHalfBits(values, format));
+    const packed = new Int32Array(bits.buffer);
+    const parts = await this.pg.allGather(packed);
+    this.gradientBytesSent += (this.worldSize - 1) * packed.byteLength;
+    // Every rank adds the same values in the same order, so all ranks get bit-identical means.
+    const sum = new Float32Array(values.length);
+    for (const part of parts) {
+      const decoded = fromHalfBits(new Uint16Array(part.buffer, part.byteOffset, values.length), format);
+      for (let i = 0; i < sum.length; i++) sum[i] += decoded[i]!;
+    }
+    for (let i = 0; i < sum.length; i++) sum[i] /= this.worldSize;
+    return sum;
   }
 
   async allReduce(tensor: tf.Tensor, op: ReduceOp): Promise<tf.Tensor> {

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { HalfFormat } from '../precision/rounding.js';
 import type { ParamSet } from '../wrappers/param-set.js';
 
 export type ReduceOp = 'sum' | 'mean' | 'max' | 'min';
@@ -12,8 +13,8 @@ export interface Strategy {
   setup(): Promise<void>;
   /** Makes every rank start from rank 0's parameters (called before a model's first backward). */
   syncParams(params: ParamSet): Promise<void>;
-  /** Averages gradients across ranks in place (keys are parameter names). */
-  reduceGradients(grads: Map<string, tf.Tensor>): Promise<void>;
+  /** Averages gradients across ranks in place (keys are parameter names); with `halfFormat` they travel as 16-bit values. */
+  reduceGradients(grads: Map<string, tf.Tensor>, options?: { halfFormat?: HalfFormat }): Promise<void>;
   allReduce(tensor: tf.Tensor, op: ReduceOp): Promise<tf.Tensor>;
   /** Stacks every rank's tensor along a new first axis (shapes must match). */
   allGather(tensor: tf.Tensor): Promise<tf.Tensor>;

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { FullPrecision } from '../precision/full.js';
+import type { Precision } from '../precision/precision.js';
 import type { ParamSet } from './param-set.js';
 
 /**
@@ -11,7 +13,11 @@ export class FabricOptimizer {
     readonly optimizer: tf.Optimizer,
     readonly params: ParamSet,
     private readonly onStep: (optimizer: FabricOptimizer) => void = () => {},
+    private readonly precision: Precision = new FullPrecision(),
   ) {}
+
+  /** Steps skipped because the gradients held inf/NaN (loss scaling). */
+  skippedSteps = 0;
 
   async step(): Promise<void> {
     const ordered: { name: string; tensor: tf.Tensor }[] = [];
@@ -23,7 +29,12 @@ export class FabricOptimizer {
     if (ordered.length === 0) {
       throw new Error('optimizer.step() found no gradients: call `await fabric.backward(() => loss)` first (or after zeroGrad()).');
     }
-    this.optimizer.applyGradients(ordered);
+    // The precision may skip the update (inf/NaN under loss scaling) or round the parameters after it.
+    const applied = this.precision.optimizerStep(() => this.optimizer.applyGradients(ordered), this.params.trainable);
+    if (!applied) {
+      this.skippedSteps++;
+      return;
+    }
     this.onStep(this);
   }
 

@@ -87,4 +87,41 @@ describe('DdpStrategy', () => {
       expect(String((result as PromiseRejectedResult).reason)).toContain('allGatherList');
     }
   });
+
+  it('sends 16-bit gradients (half the bytes of float32 at 2 ranks) and sums them in float32', async () => {
+    const strategies = await startStrategies(2, 8);
+    const before = tf.memory().numTensors;
+    // 1 + 2^-9 is exact in bf16; 0.1 is not, so each rank contributes its bf16 rounding 0.10009765625.
+    const local = [
+      [1, 0.1, -3, 1000],
+      [1 + 2 ** -7, 0.1, 5, 1e-3],
+    ];
+    const grads = strategies.map((_, rank) => new Map<string, tf.Tensor>([
+      ['a', tf.tensor1d(local[rank].slice(0, 3))],
+      ['b', tf.scalar(local[rank][3])],
+    ]));
+    await Promise.all(strategies.map((s, rank) => s.reduceGradients(grads[rank], { halfFormat: 'bf16' })));
+    const bf16Bytes = strategies[0].gradientBytesSent;
+    for (const map of grads) {
+      expect(Array.from(map.get('a')!.dataSync())).toEqual([1 + 2 ** -8, 0.10009765625, 1]);
+      // 1000 and 1e-3 round to 1000 and 0.00099945068359375 in bf16; their float32 mean:
+      expect(map.get('b')!.dataSync()[0]).toBe(Math.fround((1000 + 0.00099945068359375) / 2));
+    }
+    grads.forEach((m) => tf.dispose([...m.values()]));
+
+    const f16 = strategies.map(() => new Map<string, tf.Tensor>([['a', tf.tensor1d([65504, 2 ** -24, 3])]]));
+    f16[1].set('a', tf.tensor1d([65504, 2 ** -24, 0.5]));
+    await Promise.all(strategies.map((s, rank) => s.reduceGradients(f16[rank], { halfFormat: 'f16' })));
+    // The sum 131008 is past float16's range but is taken in float32, so the mean is exact.
+    for (const map of f16) expect(Array.from(map.get('a')!.dataSync())).toEqual([65504, 2 ** -24, 1.75]);
+    f16.forEach((m) => tf.dispose([...m.values()]));
+
+    const f32 = strategies.map(() => new Map<string, tf.Tensor>([['a', tf.tensor1d([1, 2, 3])], ['b', tf.scalar(4)]]));
+    const sentBefore = strategies[0].gradientBytesSent;
+    await Promise.all(strategies.map((s, rank) => s.reduceGradients(f32[rank])));
+    f32.forEach((m) => tf.dispose([...m.values()]));
+    expect(bf16Bytes).toBe(8);
+    expect(strategies[0].gradientBytesSent - sentBefore).toBe(2 * bf16Bytes);
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });
