@@ -319,6 +319,8 @@ export class Fabric {
   async load(path: string, state: CheckpointState = {}, options: { strict?: boolean } = {}): Promise<Record<string, unknown>> {
     const checkpoint = await readCheckpoint(path);
     const rest = await restoreCheckpoint(checkpoint, state, this.checkpointContext(), options.strict ?? true);
+    // A float32 checkpoint loaded under bf16-true / 16-true must hold 16-bit values like the rest of training.
+    for (const params of this.paramSets.values()) this.parts.precision.convertParams(params.trainable);
     const meta = checkpoint.state.fabric as { globalStep?: number; rng?: Parameters<typeof setRngState>[0]; precisionState?: Record<string, unknown> };
     if (meta.globalStep !== undefined && this.optimizers.size === 0) this.stepOverride = meta.globalStep;
     if (meta.rng) setRngState(meta.rng);
@@ -331,6 +333,7 @@ export class Fabric {
     const params = this.paramSets.get(model) ?? new ParamSet(model);
     const file = await readSafetensorsFile(path);
     assignParams(params, file.tensors, path, options.strict ?? true);
+    this.parts.precision.convertParams(params.trainable);
   }
 
   /** Flushes loggers and reports the end to the launcher (the CLI calls this after train()). */
@@ -388,7 +391,9 @@ export class Fabric {
   }
 
   private checkpointContext() {
+    const { precision } = this.parts;
     return {
+      modelFormat: precision.halfParams ? precision.halfFormat : undefined,
       paramSetFor: (model: unknown) => this.paramSets.get(model),
       optimizerFor: (optimizer: unknown) => this.optimizers.get(optimizer as tf.Optimizer) ?? [...this.optimizers.values()].find((o) => o === optimizer),
     };

@@ -1,8 +1,8 @@
 /**
  * Each shipped preset through the real CLI (`fabric run model --preset <name>`): the ones this machine can run
  * train a few steps; the others stop with the clear message their situation calls for. Needs `npm run build`.
- * bf16 and fsdp-cpu describe features planned in other issues: these tests expect today's explained refusal
- * and must be turned into training runs when 16-bit precision and multi-rank FSDP land.
+ * fsdp-cpu describes a feature planned in another issue: its test expects today's explained refusal
+ * and must be turned into a training run when multi-rank FSDP lands.
  */
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -51,10 +51,14 @@ describe('fabric run model --preset', () => {
     expect(fs.readdirSync(single).filter((f) => f.startsWith('rank_'))).toEqual(['rank_0.log']);
   });
 
-  it('bf16 stops with the clear message that 16-bit precision is not available yet (planned)', async () => {
-    const { result } = await runPreset('bf16');
-    expect(result.code).toBe(2);
-    expect(normalizeMessage(result.output)).toContain('--precision=bf16-mixed is not available in this version of tfjs-fabric. Available now: 32-true.');
+  it('bf16 trains with bf16-mixed precision, on one rank and on two with 16-bit gradients', async () => {
+    const { result, rootDir } = await runPreset('bf16');
+    expect(result.code, result.output).toBe(0);
+    const run = path.join(rootDir, 'fabric', runVersions(rootDir)[0]);
+    expect(readCsv(path.join(run, 'metrics.csv')).rows).toHaveLength(4);
+    expect(fs.readFileSync(path.join(run, 'run.json'), 'utf8')).toContain('configs/bf16.yaml:3:1');
+    const ddp = await runPreset('bf16', ['--devices=2', '--strategy=ddp']);
+    expect(ddp.result.code, ddp.result.output).toBe(0);
   });
 
   it('fsdp-cpu stops with the clear message that FSDP runs on one rank only for now (planned)', async () => {

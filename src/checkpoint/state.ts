@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { FabricUserError } from '../errors.js';
+import { toHalfBits, type HalfFormat } from '../precision/rounding.js';
 import { FabricOptimizer } from '../wrappers/fabric-optimizer.js';
 import { ParamSet } from '../wrappers/param-set.js';
 import { checksumDirectory, verifyChecksums, writeDirectoryAtomically } from './io.js';
@@ -34,6 +35,8 @@ export interface StateFile {
 export interface CheckpointContext {
   paramSetFor(model: unknown): ParamSet | undefined;
   optimizerFor(optimizer: unknown): FabricOptimizer | undefined;
+  /** Under bf16-true / 16-true: model parameters are stored as BF16 / F16 (they hold 16-bit values already). */
+  modelFormat?: HalfFormat;
 }
 
 export async function saveCheckpoint(dir: string, state: CheckpointState, context: CheckpointContext, fabricMeta: Record<string, unknown>, filter: SaveFilter = {}): Promise<void> {
@@ -49,7 +52,7 @@ export async function saveCheckpoint(dir: string, state: CheckpointState, contex
       const names: string[] = [];
       params.names.forEach((name, i) => {
         if (!keep(name, params.variables[i])) return;
-        modelTensors.set(`${key}.${name}`, tensorEntry(params.variables[i]));
+        modelTensors.set(`${key}.${name}`, tensorEntry(params.variables[i], context.modelFormat));
         names.push(name);
       });
       manifest[key] = { kind: 'model', params: names };
@@ -251,8 +254,18 @@ function optimizerOf(value: unknown, context: CheckpointContext): FabricOptimize
   return undefined;
 }
 
-function tensorEntry(tensor: tf.Tensor): SafetensorsEntry {
+function tensorEntry(tensor: tf.Tensor, halfFormat?: HalfFormat): SafetensorsEntry {
+  if (halfFormat && tensor.dtype === 'float32') return halfEntry(tensor.dataSync() as Float32Array, tensor.shape, halfFormat);
   return tensor.dtype === 'int32' ? int32Entry(tensor.dataSync() as Int32Array, tensor.shape) : float32Entry(tensor.dataSync() as Float32Array, tensor.shape);
+}
+
+/** A BF16 / F16 safetensors entry (little-endian 16-bit patterns, rounded to nearest even); reading widens it back to float32. */
+export function halfEntry(values: Float32Array, shape: number[], format: HalfFormat): SafetensorsEntry {
+  const bits = toHalfBits(values, format);
+  const data = new Uint8Array(bits.length * 2);
+  const view = new DataView(data.buffer);
+  bits.forEach((b, i) => view.setUint16(i * 2, b, true));
+  return { dtype: format === 'bf16' ? 'BF16' : 'F16', shape: [...shape], data };
 }
 
 export function entryToTensor(entry: SafetensorsEntry, name: string, file: string): tf.Tensor {

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readSafetensorsFile } from '../../src/checkpoint/safetensors.js';
-import { CHECKPOINT_FORMAT_VERSION, entryToTensor, type StateFile } from '../../src/checkpoint/state.js';
+import { decodeSafetensors, encodeSafetensors, entryToFloat32, readSafetensorsFile } from '../../src/checkpoint/safetensors.js';
+import { CHECKPOINT_FORMAT_VERSION, entryToTensor, halfEntry, type StateFile } from '../../src/checkpoint/state.js';
 import { FabricUserError } from '../../src/errors.js';
 import { Fabric } from '../../src/fabric.js';
 import { resetSeeding } from '../../src/seed.js';
@@ -323,5 +323,20 @@ describe('entryToTensor', () => {
     expect(tensor.dtype).toBe('int32');
     expect(Array.from(tensor.dataSync())).toEqual([-7, 9]);
     tensor.dispose();
+  });
+});
+
+describe('halfEntry', () => {
+  it('writes BF16 / F16 entries that round trip through the safetensors writer and reader', () => {
+    const values = new Float32Array([1, -0, 65504, 2 ** -24, 0.1, Infinity]);
+    const bf16 = halfEntry(values, [2, 3], 'bf16');
+    const f16 = halfEntry(values, [6], 'f16');
+    expect([bf16.dtype, f16.dtype, bf16.data.byteLength, f16.data.byteLength]).toEqual(['BF16', 'F16', 12, 12]);
+    // Little-endian 16-bit patterns: 1.0 is 0x3f80 in bf16 and 0x3c00 in float16.
+    expect([bf16.data[0], bf16.data[1], f16.data[0], f16.data[1]]).toEqual([0x80, 0x3f, 0x00, 0x3c]);
+    const decoded = decodeSafetensors(encodeSafetensors({ bf16, f16 }), 'half.safetensors').tensors;
+    expect(decoded.get('bf16')!.shape).toEqual([2, 3]);
+    expect(Array.from(entryToFloat32(decoded.get('f16')!, 'f16', 'half.safetensors'))).toEqual([1, -0, 65504, 2 ** -24, 0.0999755859375, Infinity]);
+    expect(Array.from(entryToFloat32(decoded.get('bf16')!, 'bf16', 'half.safetensors'))).toEqual([1, -0, 65536, 2 ** -24, 0.10009765625, Infinity]);
   });
 });

@@ -38,4 +38,10 @@ describe('createPrecision', () => {
     expect(createPrecision('test-precision')).toBeInstanceOf(FullPrecision);
     expect(() => registerPrecision('32-true', () => new FullPrecision(), 'again')).toThrow(/already registered/);
   });
+
+  it('registers the 16-bit precisions under their Lightning names with their 16-bit format', () => {
+    expect(['bf16-mixed', '16-mixed', 'bf16-true', '16-true'].map((n) => createPrecision(n).halfFormat)).toEqual(['bf16', 'f16', 'bf16', 'f16']);
+    expect(createPrecision('16-mixed').lossScale()).toBe(2 ** 16);
+    expect(createPrecision('bf16-mixed').lossScale()).toBe(1);
+  });
 });
