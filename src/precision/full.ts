@@ -1,11 +1,12 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Precision } from './precision.js';
+import type { HalfFormat } from './rounding.js';
 
-/** 32-true: float32 everywhere; nothing to do. */
+/** 32-true: float32 everywhere; nothing to do. The other precisions override only what they change. */
 export class FullPrecision implements Precision {
   readonly name: string = '32-true';
-  readonly halfFormat = undefined;
-  readonly halfParams = false;
+  readonly halfFormat: HalfFormat | undefined = undefined;
+  readonly halfParams: boolean = false;
   scaleLoss(loss: tf.Scalar): tf.Scalar {
     return loss;
   }
@@ -18,8 +19,8 @@ export class FullPrecision implements Precision {
   forward<T>(_variables: tf.Variable[], fn: () => T): T {
     return fn();
   }
-  convertParams(): void {}
-  optimizerStep(apply: () => void): boolean {
+  convertParams(_variables: tf.Variable[]): void {}
+  optimizerStep(apply: () => void, _variables: tf.Variable[]): boolean {
     apply();
     return true;
   }
