@@ -1,28 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FabricUserError } from '../../src/errors.js';
 import { LocalStoreClient, RemoteStoreClient, StoreTimeoutError } from '../../src/collectives/store-client.js';
 import { StoreServer } from '../../src/collectives/store-server.js';
 import { KeyValueTable } from '../../src/collectives/store-table.js';
 import { freePort } from './helpers.js';
+import { client, closeAfterTest, startServer, TOKEN } from './store-fixtures.js';
 
-const TOKEN = 'store-test-token';
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function startServer(options: { authTimeoutMs?: number } = {}) {
-  const logs: string[] = [];
-  const server = await StoreServer.listen({ host: '127.0.0.1', port: 0, token: TOKEN, log: (line) => logs.push(line), ...options });
-  cleanups.push(() => server.close());
-  return { server, logs };
-}
-
-async function client(port: number, rank = 1, token: string | null = TOKEN) {
-  const store = await RemoteStoreClient.connect({ host: '127.0.0.1', port, token, rank, connectTimeoutMs: 2000 });
-  cleanups.push(() => store.close());
-  return store;
-}
 
 describe('store server and clients', () => {
   it('set, get, add, delete and wait work across clients', async () => {
@@ -69,9 +52,9 @@ describe('store server and clients', () => {
     const connecting = RemoteStoreClient.connect({ host: '127.0.0.1', port, token: TOKEN, rank: 1, connectTimeoutMs: 5000 });
     await new Promise((resolve) => setTimeout(resolve, 300));
     const server = await StoreServer.listen({ host: '127.0.0.1', port, token: TOKEN });
-    cleanups.push(() => server.close());
+    closeAfterTest(() => server.close());
     const store = await connecting;
-    cleanups.push(() => store.close());
+    closeAfterTest(() => store.close());
     await store.set('late', true);
     expect(server.table.get('late')).toBe(true);
   });

@@ -1,37 +1,18 @@
 import * as net from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FabricUserError } from '../../src/errors.js';
 import { acceptHandshake, offerHandshake } from '../../src/collectives/auth.js';
 import { ByteReceiver } from '../../src/collectives/byte-receiver.js';
-import { RemoteStoreClient } from '../../src/collectives/store-client.js';
-import { StoreServer } from '../../src/collectives/store-server.js';
 import { encodeFrame } from '../../src/collectives/store-protocol.js';
+import { client, closeAfterTest, startServer, TOKEN } from './store-fixtures.js';
 
-const TOKEN = 'store-test-token';
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function startServer(options: { authTimeoutMs?: number } = {}) {
-  const logs: string[] = [];
-  const server = await StoreServer.listen({ host: '127.0.0.1', port: 0, token: TOKEN, log: (line) => logs.push(line), ...options });
-  cleanups.push(() => server.close());
-  return { server, logs };
-}
-
-async function client(port: number, rank = 1, token: string | null = TOKEN) {
-  const store = await RemoteStoreClient.connect({ host: '127.0.0.1', port, token, rank, connectTimeoutMs: 2000 });
-  cleanups.push(() => store.close());
-  return store;
-}
 
 function rawSocket(port: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: '127.0.0.1', port }, () => resolve(socket));
     socket.on('error', reject);
     socket.resume();
-    cleanups.push(() => socket.destroy());
+    closeAfterTest(() => socket.destroy());
   });
 }
 
@@ -65,7 +46,7 @@ describe('store authentication and robustness', () => {
       acceptHandshake({ read: (n) => receiver.read(n), write: (bytes) => void socket.write(bytes) }, 'guessed').catch(() => socket.destroy());
     });
     await new Promise<void>((resolve) => impostor.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise((resolve) => impostor.close(resolve)));
+    closeAfterTest(() => new Promise((resolve) => impostor.close(resolve)));
     const port = (impostor.address() as net.AddressInfo).port;
     await expect(client(port)).rejects.toThrow(/the server refused us/);
   });

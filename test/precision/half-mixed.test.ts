@@ -1,29 +1,16 @@
 /** bf16-mixed and 16-mixed through Fabric: rounded forward, float32 masters, loss scaling, checkpoints. */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readSafetensorsFile } from '../../src/checkpoint/safetensors.js';
-import { Fabric } from '../../src/fabric.js';
+import { launchFabric, removeAfterTest } from '../helpers/fabric.js';
 
-const launched: Fabric[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  while (launched.length) await launched.pop()!.teardown();
-  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
-});
-
-async function launch(precision: string): Promise<Fabric> {
-  const fabric = new Fabric({ accelerator: 'cpu', precision: precision as never });
-  await fabric.launch();
-  launched.push(fabric);
-  return fabric;
-}
 
 describe('bf16-mixed', () => {
   it('computes gradients at bf16-rounded parameters and keeps the float32 masters', async () => {
-    const fabric = await launch('bf16-mixed');
+    const fabric = await launchFabric('bf16-mixed');
     const w = tf.variable(tf.tensor1d([1 + 2 ** -10, 3]));
     const [, optimizer] = fabric.setup([w], tf.train.sgd(0));
     const before = tf.memory().numTensors;
@@ -38,7 +25,7 @@ describe('bf16-mixed', () => {
   });
 
   it('autocast rounds the tensors the function returns and lets gradients through', async () => {
-    const fabric = await launch('bf16-mixed');
+    const fabric = await launchFabric('bf16-mixed');
     const x = tf.tensor1d([0.1, 1 + 2 ** -10]);
     const rounded = fabric.autocast(() => tf.mul(x, 1));
     expect(Array.from(rounded.dataSync())).toEqual([0.10009765625, 1]);
@@ -50,7 +37,7 @@ describe('bf16-mixed', () => {
 
 describe('16-mixed', () => {
   it('returns the unscaled loss and unscales gradients before clipping', async () => {
-    const fabric = await launch('16-mixed');
+    const fabric = await launchFabric('16-mixed');
     const w = tf.variable(tf.tensor1d([3, 4]));
     const model = [w];
     fabric.setup(model, tf.train.sgd(0.1));
@@ -62,7 +49,7 @@ describe('16-mixed', () => {
   });
 
   it('skips the optimizer step on an injected inf, halves the scale, saves and restores the scaler', async () => {
-    const fabric = await launch('16-mixed');
+    const fabric = await launchFabric('16-mixed');
     const w = tf.variable(tf.tensor1d([1, 2]));
     const model = [w];
     const [, optimizer] = fabric.setup(model, tf.train.sgd(0.5));
@@ -79,14 +66,14 @@ describe('16-mixed', () => {
     expect(fabric.globalStep).toBe(1);
 
     const dir = await mkdtemp(join(tmpdir(), 'precision-'));
-    dirs.push(dir);
+    removeAfterTest(dir);
     await fabric.save(join(dir, 'ckpt'), { model, optimizer });
     const state = JSON.parse(await readFile(join(dir, 'ckpt', 'state.json'), 'utf8'));
     expect(state.fabric.precisionState).toEqual({ lossScaler: { scale: 2 ** 15, growthTracker: 1 } });
     // Mixed precision's master weights stay float32 on disk.
     expect((await readSafetensorsFile(join(dir, 'ckpt', 'model.safetensors'))).tensors.get('model.params.0')!.dtype).toBe('F32');
 
-    const other = await launch('16-mixed');
+    const other = await launchFabric('16-mixed');
     const w2 = tf.variable(tf.zeros([2]));
     const model2 = [w2];
     const [, optimizer2] = other.setup(model2, tf.train.sgd(0.5));
