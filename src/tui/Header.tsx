@@ -21,6 +21,11 @@ export function etaSeconds(state: RunState): number | undefined {
   return Math.max(0, state.totalSteps - rank.step) / rank.stepsPerSecond;
 }
 
+/** 'auto' is resolved the way the ranks resolve it: ddp with more than one rank, else single_device. */
+function strategyText(strategy: string, worldSize: number): string {
+  return strategy === 'auto' ? `auto→${worldSize > 1 ? 'ddp' : 'single_device'}` : strategy;
+}
+
 /** Run name and version, script, how it runs (accelerator/backend, strategy, precision, ranks), elapsed and ETA. */
 export function Header({ state, now }: HeaderProps) {
   const info = state.info;
@@ -38,7 +43,7 @@ export function Header({ state, now }: HeaderProps) {
         {state.stopping && !state.ended ? <Text color="yellow">  stopping…</Text> : null}
       </Text>
       <Text wrap="truncate-end">
-        {accelerator} · {configText(info.config, 'strategy')} · {configText(info.config, 'precision')} · {info.worldSize} {info.worldSize === 1 ? 'rank' : 'ranks'}
+        {accelerator} · {strategyText(configText(info.config, 'strategy'), info.worldSize)} · {configText(info.config, 'precision')} · {info.worldSize} {info.worldSize === 1 ? 'rank' : 'ranks'}
         {'  '}<Text dimColor>elapsed</Text> {formatDuration(elapsed)}
         {eta !== undefined ? <Text>  <Text dimColor>ETA</Text> {formatDuration(eta)}</Text> : null}
         {stepOf}

@@ -34,4 +34,11 @@ describe('Header', () => {
     const one = replay([{ type: 'started', info: startInfo({ worldSize: 1, localRanks: [0] }) }]);
     expect(render(<Header state={one} now={T0} />).lastFrame()).toContain('1 rank ');
   });
+
+  it("shows how 'auto' strategy resolves for the run's world size", () => {
+    const many = replay([{ type: 'started', info: startInfo({ config: { accelerator: 'auto', strategy: 'auto', precision: '32-true' } }) }]);
+    expect(render(<Header state={many} now={T0} />).lastFrame()).toContain('auto · auto→ddp · 32-true · 2 ranks');
+    const one = replay([{ type: 'started', info: startInfo({ worldSize: 1, localRanks: [0], config: { accelerator: 'cpu', strategy: 'auto', precision: '32-true' } }) }]);
+    expect(render(<Header state={one} now={T0} />).lastFrame()).toContain('auto→single_device');
+  });
 });
