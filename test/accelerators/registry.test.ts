@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { importOptional, type Accelerator } from '../../src/accelerators/accelerator.js';
 import { registerAccelerator, registeredAccelerators, resolveAccelerator } from '../../src/accelerators/registry.js';
-import { FabricUserError } from '../../src/errors.js';
 import { Fabric } from '../../src/fabric.js';
+import { userErrorFrom } from '../helpers/user-error.js';
 
 const savedBackendEnv = process.env.FABRIC_TFJS_BACKEND;
 const hasTfjsNode = (await importOptional('@tensorflow/tfjs-node')) !== undefined;
@@ -17,14 +17,6 @@ afterAll(async () => {
   await tf.setBackend('wasm');
 });
 
-async function userError(promise: Promise<unknown>): Promise<FabricUserError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(FabricUserError);
-  return error as FabricUserError;
-}
 
 describe('cpu', () => {
   it.skipIf(hasTfjsNode)('picks the WebAssembly backend when tfjs-node is not installed, and says why', async () => {
@@ -59,13 +51,13 @@ describe('cpu', () => {
   });
 
   it('rejects an unknown forced backend, listing the choices', async () => {
-    const error = await userError(resolveAccelerator('cpu', tf, { FABRIC_TFJS_BACKEND: 'bogus' }));
+    const error = await userErrorFrom(resolveAccelerator('cpu', tf, { FABRIC_TFJS_BACKEND: 'bogus' }));
     expect(error.message).toContain("FABRIC_TFJS_BACKEND='bogus'");
     expect(error.message).toMatch(/tensorflow.*wasm.*cpu/);
   });
 
   it.skipIf(hasTfjsNode)('explains how to install tfjs-node when it is forced but missing', async () => {
-    const error = await userError(resolveAccelerator('cpu', tf, { FABRIC_TFJS_BACKEND: 'tensorflow' }));
+    const error = await userErrorFrom(resolveAccelerator('cpu', tf, { FABRIC_TFJS_BACKEND: 'tensorflow' }));
     expect(error.message).toContain('npm install @tensorflow/tfjs-node');
     expect(tf.getBackend()).toBe('wasm');
   });
@@ -73,26 +65,26 @@ describe('cpu', () => {
 
 describe('accelerators without a backend here', () => {
   it('mps and tpu say what to use instead', async () => {
-    const mps = await userError(resolveAccelerator('mps', tf, {}));
+    const mps = await userErrorFrom(resolveAccelerator('mps', tf, {}));
     expect(mps.message).toMatch(/Apple Metal.*--accelerator=cpu/);
-    const tpu = await userError(resolveAccelerator('tpu', tf, {}));
+    const tpu = await userErrorFrom(resolveAccelerator('tpu', tf, {}));
     expect(tpu.message).toMatch(/tpu.*--accelerator=cuda.*--accelerator=cpu/);
   });
 
   it.skipIf(hasTfjsNodeGpu)('cuda (and its alias gpu) explains how to install tfjs-node-gpu', async () => {
     for (const name of ['cuda', 'gpu']) {
-      const error = await userError(resolveAccelerator(name, tf, {}));
+      const error = await userErrorFrom(resolveAccelerator(name, tf, {}));
       expect(error.message).toContain('npm install @tensorflow/tfjs-node-gpu');
       expect(error.message).toContain('--accelerator=cpu');
     }
   });
 
   it('webgpu explains that Node has no navigator.gpu', async () => {
-    expect((await userError(resolveAccelerator('webgpu', tf, {}))).message).toMatch(/navigator\.gpu/);
+    expect((await userErrorFrom(resolveAccelerator('webgpu', tf, {}))).message).toMatch(/navigator\.gpu/);
   });
 
   it('an unknown name lists the known ones', async () => {
-    const error = await userError(resolveAccelerator('quantum', tf, {}));
+    const error = await userErrorFrom(resolveAccelerator('quantum', tf, {}));
     expect(error.message).toContain("'quantum'");
     expect(error.message).toContain('cpu, cuda, webgpu');
     expect(error.message).toContain('auto');

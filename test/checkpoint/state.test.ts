@@ -10,6 +10,7 @@ import { FabricUserError } from '../../src/errors.js';
 import { Fabric } from '../../src/fabric.js';
 import { resetSeeding } from '../../src/seed.js';
 import type { FabricOptimizer } from '../../src/wrappers/fabric-optimizer.js';
+import { userErrorFrom } from '../helpers/user-error.js';
 
 const launched: Fabric[] = [];
 let root = '';
@@ -75,14 +76,6 @@ async function adamState(optimizer: FabricOptimizer) {
   };
 }
 
-async function userError(promise: Promise<unknown>): Promise<FabricUserError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(FabricUserError);
-  return error as FabricUserError;
-}
 
 describe('save -> load of a LayersModel with Adam', () => {
   it('restores weights, Adam moments, iterations and beta powers bit for bit; training then continues identically', async () => {
@@ -179,12 +172,12 @@ describe('plain values, tensors and the remainder', () => {
   it('refuses values with no JSON form, naming the entry, and writes nothing', async () => {
     const fabric = await launchFabric();
     const dir = join(root, 'ckpt');
-    const error = await userError(fabric.save(dir, { step: 1, schedule: () => 0.1 }));
+    const error = await userErrorFrom(fabric.save(dir, { step: 1, schedule: () => 0.1 }));
     expect(error.message).toMatch(/'schedule'/);
     expect(error.message).toMatch(/JSON/);
     const circular: Record<string, unknown> = {};
     circular.self = circular;
-    expect((await userError(fabric.save(dir, { circular }))).message).toMatch(/'circular'/);
+    expect((await userErrorFrom(fabric.save(dir, { circular }))).message).toMatch(/'circular'/);
     expect(await readdir(root)).toEqual([]);
   });
 
@@ -200,7 +193,7 @@ describe('plain values, tensors and the remainder', () => {
     const other = tinyModel();
     fabric.setup(other);
     const biasesBefore = [values(other)[1], values(other)[3]];
-    expect((await userError(fabric.load(dir, { model: other }))).message).toMatch(/missing keys: layers\.0\.bias, layers\.1\.bias/);
+    expect((await userErrorFrom(fabric.load(dir, { model: other }))).message).toMatch(/missing keys: layers\.0\.bias, layers\.1\.bias/);
     await fabric.load(dir, { model: other }, { strict: false });
     const after = values(other);
     expect(after[0]).toEqual(values(model)[0]);
@@ -221,7 +214,7 @@ describe('strict loading and mismatches', () => {
 
   it('lists the keys the checkpoint lacks; strict: false skips them', async () => {
     const { fabric, model, dir } = await savedModel();
-    const error = await userError(fabric.load(dir, { model, optimizerState: {}, extra: 1 }));
+    const error = await userErrorFrom(fabric.load(dir, { model, optimizerState: {}, extra: 1 }));
     expect(error.message).toContain("'optimizerState', 'extra'");
     expect(error.message).toContain('model, step');
     const state: Record<string, unknown> = { model, extra: 1 };
@@ -235,12 +228,12 @@ describe('strict loading and mismatches', () => {
       layers: [tf.layers.dense({ units: 4, inputShape: [3], activation: 'tanh' }), tf.layers.dense({ units: 1 }), tf.layers.dense({ units: 1 })],
     });
     fabric.setup(bigger);
-    expect((await userError(fabric.load(dir, { model: bigger }))).message).toMatch(/missing keys: layers\.2\.kernel, layers\.2\.bias/);
+    expect((await userErrorFrom(fabric.load(dir, { model: bigger }))).message).toMatch(/missing keys: layers\.2\.kernel, layers\.2\.bias/);
     const noBias = tf.sequential({
       layers: [tf.layers.dense({ units: 4, inputShape: [3], useBias: false }), tf.layers.dense({ units: 1, useBias: false })],
     });
     fabric.setup(noBias);
-    expect((await userError(fabric.load(dir, { model: noBias }))).message).toMatch(/unexpected keys: layers\.0\.bias, layers\.1\.bias/);
+    expect((await userErrorFrom(fabric.load(dir, { model: noBias }))).message).toMatch(/unexpected keys: layers\.0\.bias, layers\.1\.bias/);
   });
 
   it('names the tensor and both shapes on a shape mismatch and loads nothing', async () => {
@@ -249,7 +242,7 @@ describe('strict loading and mismatches', () => {
     const narrowInput = tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [2] }), tf.layers.dense({ units: 1 })] });
     fabric.setup(narrowInput);
     const before = values(narrowInput);
-    const error = await userError(fabric.load(dir, { model: narrowInput }));
+    const error = await userErrorFrom(fabric.load(dir, { model: narrowInput }));
     expect(error.message).toContain("'layers.0.kernel'");
     expect(error.message).toContain('[3,4]');
     expect(error.message).toContain('[2,4]');
@@ -263,9 +256,9 @@ describe('strict loading and mismatches', () => {
     await train(fabric, model, optimizer, 1);
     const dir = join(root, 'ckpt');
     await fabric.save(dir, { model, optimizer, step: 1 });
-    expect((await userError(fabric.load(dir, { step: model }))).message).toMatch(/stores 'step' as a plain value/);
+    expect((await userErrorFrom(fabric.load(dir, { step: model }))).message).toMatch(/stores 'step' as a plain value/);
     const [, sgd] = fabric.setup(tinyModel(), tf.train.sgd(0.1));
-    expect((await userError(fabric.load(dir, { optimizer: sgd }))).message).toMatch(/AdamOptimizer.*SGDOptimizer|Adam.*SGD/);
+    expect((await userErrorFrom(fabric.load(dir, { optimizer: sgd }))).message).toMatch(/AdamOptimizer.*SGDOptimizer|Adam.*SGD/);
     await expect(fabric.save(dir, { optimizer: tf.train.adam(0.1) })).rejects.toThrow(/fabric\.setup/);
   });
 });
@@ -281,18 +274,18 @@ describe('damaged or missing checkpoints', () => {
     const bytes = await readFile(file);
     bytes[bytes.length - 3] ^= 0x01;
     await writeFile(file, bytes);
-    const error = await userError(fabric.load(dir, { model }));
+    const error = await userErrorFrom(fabric.load(dir, { model }));
     expect(error.message).toContain(file);
     expect(error.message).toMatch(/corrupt/);
   });
 
   it('explains a missing path and a directory that is not a checkpoint', async () => {
     const fabric = await launchFabric();
-    expect((await userError(fabric.load(join(root, 'nope')))).message).toMatch(/does not exist/);
+    expect((await userErrorFrom(fabric.load(join(root, 'nope')))).message).toMatch(/does not exist/);
     await mkdir(join(root, 'empty'));
-    expect((await userError(fabric.load(join(root, 'empty')))).message).toMatch(/state\.json.*loadRaw/);
+    expect((await userErrorFrom(fabric.load(join(root, 'empty')))).message).toMatch(/state\.json.*loadRaw/);
     await writeFile(join(root, 'empty', 'state.json'), '{ not json');
-    expect((await userError(fabric.load(join(root, 'empty')))).message).toMatch(/not valid JSON/);
+    expect((await userErrorFrom(fabric.load(join(root, 'empty')))).message).toMatch(/not valid JSON/);
   });
 });
 

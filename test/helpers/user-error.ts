@@ -11,3 +11,13 @@ export function userErrorOf(fn: () => unknown): string {
   }
   throw new Error('expected a FabricUserError');
 }
+
+/** The FabricUserError that `promise` rejects with; fails the test if it resolves or rejects with anything else. */
+export async function userErrorFrom(promise: Promise<unknown>): Promise<FabricUserError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(FabricUserError);
+  return error as FabricUserError;
+}
