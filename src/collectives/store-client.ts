@@ -63,16 +63,18 @@ export class LocalStoreClient implements StoreClient {
     if (this.closed) return Promise.reject(new StoreClosedError(true));
     return new Promise((resolve, reject) => {
       let settled = false;
-      const cancel = this.table.waitFor(keys, timeoutMs, (values) => {
+      // Declared before waitFor, which calls back at once when every key is already there.
+      let cancel = () => {};
+      const rejectOnClose = () => {
+        cancel();
+        reject(new StoreClosedError(true));
+      };
+      cancel = this.table.waitFor(keys, timeoutMs, (values) => {
         settled = true;
         this.cancels.delete(rejectOnClose);
         if (values) resolve(values);
         else reject(new StoreTimeoutError(keys.filter((key) => this.table.get(key) === undefined), timeoutMs ?? 0));
       });
-      const rejectOnClose = () => {
-        cancel();
-        reject(new StoreClosedError(true));
-      };
       if (!settled) this.cancels.add(rejectOnClose);
     });
   }
