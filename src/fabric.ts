@@ -139,6 +139,7 @@ export class Fabric {
     if (!params) {
       params = new ParamSet(model);
       this.paramSets.set(model, params);
+      if (this.strategy.sharded?.stage === 'fsdp' && model instanceof tf.LayersModel) guardReleasedModel(model, params);
     }
     return params;
   }
@@ -178,6 +179,8 @@ export class Fabric {
         precision.convertParams(params.trainable);
         this.syncedParams.add(params);
       }
+      // fsdp holds only a shard between steps; the forward pass needs the whole parameters.
+      await strategy.sharded?.gatherParams(params);
     }
     const variables = targets.flatMap((p) => p.trainable);
     const scale = precision.lossScale();
@@ -190,24 +193,61 @@ export class Fabric {
         const grad = grads[variable.name];
         if (grad) mine.set(params.nameOf(variable.name)!, grad);
       }
-      // Gradients cross ranks still scaled (small float16 values survive the 16-bit transport), then are unscaled.
-      if (this.syncEnabled) await strategy.reduceGradients(mine, { halfFormat: precision.halfFormat });
-      precision.unscaleGradients(mine);
+      if (strategy.sharded?.shardsGradients) {
+        // zero2/fsdp reduce-scatter float32 gradients into this rank's shard (with any accumulated locally), so they are unscaled first.
+        precision.unscaleGradients(mine);
+        if (this.syncEnabled) await strategy.reduceGradients(mine, { params });
+      } else if (this.syncEnabled && params.unsynced) {
+        // Gradients accumulated under noBackwardSync are local: they join this backward's before the one reduction.
+        precision.unscaleGradients(mine);
+        params.moveGradsInto(mine);
+        await strategy.reduceGradients(mine, { params });
+      } else {
+        // Gradients cross ranks still scaled (small float16 values survive the 16-bit transport), then are unscaled.
+        if (this.syncEnabled) await strategy.reduceGradients(mine, { halfFormat: precision.halfFormat, params });
+        precision.unscaleGradients(mine);
+      }
+      params.unsynced = !this.syncEnabled;
       params.accumulate(mine);
     }
     return loss;
   }
 
-  /** Clips the accumulated gradients (already unscaled by backward) by global norm (returns the norm before clipping) or by value. */
-  clipGradients(model: Trainable, _optimizer: FabricOptimizer | undefined, options: { maxNorm?: number; normType?: number; clipVal?: number }): number {
+  /**
+   * Clips the accumulated gradients (already unscaled by backward) by global norm (resolves to the norm before
+   * clipping) or by value. A Promise because under zero2/fsdp the norm is summed across every rank's shard.
+   */
+  async clipGradients(model: Trainable, _optimizer: FabricOptimizer | undefined, options: { maxNorm?: number; normType?: number; clipVal?: number }): Promise<number> {
     const params = this.paramSetOf(model);
     const { maxNorm, clipVal, normType = 2 } = options;
     if ((maxNorm === undefined) === (clipVal === undefined)) throw new TypeError('clipGradients needs exactly one of { maxNorm } or { clipVal }.');
+    const sharded = this.strategy.sharded;
     if (clipVal !== undefined) {
       clipGradValue(params, clipVal);
       return Number.NaN;
     }
-    return clipGradNorm(params, maxNorm!, normType);
+    if (!sharded) return clipGradNorm(params, maxNorm!, normType);
+    const norm = await sharded.gradNorm(params, normType);
+    // The small epsilon keeps a zero norm from dividing by zero, as PyTorch's clip_grad_norm_ does.
+    const coefficient = maxNorm! / (norm + 1e-6);
+    if (coefficient < 1) sharded.scaleGrads(params, coefficient);
+    return norm;
+  }
+
+  /**
+   * Runs `fn` with the model's full parameters in its variables. Only fsdp needs this (it keeps a shard between
+   * steps), e.g. for evaluation: `await fabric.withFullParams(model, () => model.predict(x))`. Every rank must call it.
+   */
+  async withFullParams<T>(model: Trainable, fn: () => T | Promise<T>): Promise<T> {
+    const params = this.paramSetOf(model);
+    const sharded = this.strategy.sharded;
+    const wasReleased = params.released;
+    await sharded?.gatherParams(params);
+    try {
+      return await fn();
+    } finally {
+      if (wasReleased) sharded?.releaseParams(params);
+    }
   }
 
   /** Runs `fn` without gradient sync across ranks (gradient accumulation); the sync happens on the next backward outside it. */
@@ -379,7 +419,7 @@ export class Fabric {
 
   private wrapOptimizer(optimizer: tf.Optimizer, params: ParamSet): FabricOptimizer {
     if (!(optimizer instanceof tf.Optimizer)) throw new TypeError('fabric.setup: optimizers must be tfjs optimizers such as tf.train.adam(1e-3).');
-    const wrapped = new FabricOptimizer(optimizer, params, undefined, this.parts.precision);
+    const wrapped = new FabricOptimizer(optimizer, params, undefined, this.parts.precision, this.strategy.sharded);
     this.optimizers.set(optimizer, wrapped);
     return wrapped;
   }
@@ -396,6 +436,21 @@ export class Fabric {
       modelFormat: precision.halfParams ? precision.halfFormat : undefined,
       paramSetFor: (model: unknown) => this.paramSets.get(model),
       optimizerFor: (optimizer: unknown) => this.optimizers.get(optimizer as tf.Optimizer) ?? [...this.optimizers.values()].find((o) => o === optimizer),
+    };
+  }
+}
+
+/** Under fsdp a model's variables are empty between steps; using it then gets a clear error instead of a backend crash. */
+function guardReleasedModel(model: tf.LayersModel, params: ParamSet): void {
+  for (const method of ['predict', 'predictOnBatch', 'evaluate', 'apply', 'execute'] as const) {
+    const original = (model as unknown as Record<string, (...args: unknown[]) => unknown>)[method]!.bind(model);
+    (model as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+      if (params.released) {
+        throw new FabricUserError(
+          `model.${method}() was called between training steps under --strategy=fsdp, where each rank keeps only its shard of the parameters. Wrap the call in \`await fabric.withFullParams(model, () => model.${method}(...))\` (on every rank), which gathers the parameters first; inside fabric.backward they are gathered already.`,
+        );
+      }
+      return original(...args);
     };
   }
 }

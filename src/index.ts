@@ -1,4 +1,5 @@
 export { Fabric, type FabricOptions, type TrainFn } from './fabric.js';
+export { adamw, AdamWOptimizer, type AdamWOptions } from './optim/adamw-optimizer.js';
 export { FabricOptimizer } from './wrappers/fabric-optimizer.js';
 export { ParamSet, type Trainable } from './wrappers/param-set.js';
 export { DataLoader, type Dataset, type DataLoaderOptions } from './data/dataloader.js';

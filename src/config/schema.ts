@@ -18,6 +18,10 @@ export const STRATEGIES = [
   'deepspeed_stage_1',
   'deepspeed_stage_2',
   'deepspeed_stage_3',
+  'deepspeed_stage_2_offload',
+  'deepspeed_stage_3_offload',
+  'deepspeed_stage_3_offload_nvme',
+  'fsdp_cpu_offload',
   'dp',
 ] as const;
 export type StrategyName = (typeof STRATEGIES)[number];

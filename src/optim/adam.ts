@@ -1,6 +1,6 @@
 import { f32, zeroSlots, type FlatOptimizer, type FlatOptimizerState } from './flat-optimizer.js';
 
-export interface AdamConfig {
+export interface AdamConfig extends Record<string, number> {
   learningRate: number;
   beta1: number;
   beta2: number;
@@ -15,7 +15,7 @@ export interface AdamConfig {
 export class FlatAdam implements FlatOptimizer {
   readonly className: string = 'Adam';
   readonly slotNames = ['m', 'v'] as const;
-  constructor(readonly config: AdamConfig & Record<string, number>) {}
+  constructor(readonly config: AdamConfig) {}
 
   createState(length: number): FlatOptimizerState {
     return { slots: zeroSlots(this.slotNames, length), scalars: { accBeta1: f32(this.config.beta1), accBeta2: f32(this.config.beta2) }, iterations: 0 };

@@ -27,7 +27,7 @@ export class AdamWOptimizer extends tf.AdamOptimizer {
     super(learningRate, beta1, beta2, epsilon as number);
   }
 
-  override applyGradients(variableGradients: tf.NamedTensorMap | tf.NamedTensor[]): void {
+  override applyGradients(variableGradients: Parameters<tf.AdamOptimizer['applyGradients']>[0]): void {
     const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients);
     tf.tidy(() => {
       const keep = tf.scalar(1 - this.learningRate * this.weightDecay);

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { DynamicLossScaler } from './loss-scaler.js';
 import type { HalfFormat } from './rounding.js';
 
 /** How numbers are represented in the forward pass, in gradients and in checkpoints. */
@@ -8,6 +9,8 @@ export interface Precision {
   readonly halfFormat: HalfFormat | undefined;
   /** True when the parameters themselves are 16-bit values (so checkpoints store them in 16 bits). */
   readonly halfParams: boolean;
+  /** The dynamic loss scaler under 16-mixed; sharded strategies make its inf/NaN verdict the same on every rank. */
+  readonly scaler?: DynamicLossScaler;
   /** Applied to the loss before gradients are computed (loss scaling). */
   scaleLoss(loss: tf.Scalar): tf.Scalar;
   /** The factor scaleLoss multiplies by (1 without loss scaling). */

@@ -18,7 +18,7 @@ export interface DdpOptions {
  * averages gradients after each backward. Tensors cross ranks as flat typed arrays.
  */
 export class DdpStrategy implements Strategy {
-  readonly name = 'ddp';
+  readonly name: string = 'ddp';
   private group?: ProcessGroup;
 
   constructor(
@@ -48,7 +48,7 @@ export class DdpStrategy implements Strategy {
     });
   }
 
-  private get pg(): ProcessGroup {
+  protected get pg(): ProcessGroup {
     if (!this.group) throw new Error('DDP is not set up: fabric.launch() connects the ranks first.');
     return this.group;
   }
@@ -182,7 +182,7 @@ interface FlatLayout {
 }
 
 /** Copies tensors into one Float32Array (the bytes that cross the wire). */
-function flatten(tensors: tf.Tensor[]): { data: Float32Array; layout: FlatLayout } {
+export function flatten(tensors: tf.Tensor[]): { data: Float32Array; layout: FlatLayout } {
   const total = tensors.reduce((n, t) => n + t.size, 0);
   const data = new Float32Array(total);
   let offset = 0;
@@ -193,7 +193,7 @@ function flatten(tensors: tf.Tensor[]): { data: Float32Array; layout: FlatLayout
   return { data, layout: { shapes: tensors.map((t) => t.shape), dtype: 'float32' } };
 }
 
-function unflatten(data: Float32Array, layout: FlatLayout, use: (index: number, values: tf.Tensor) => void, keep = false): void {
+export function unflatten(data: Float32Array, layout: FlatLayout, use: (index: number, values: tf.Tensor) => void, keep = false): void {
   let offset = 0;
   layout.shapes.forEach((shape, index) => {
     const size = shape.reduce((a, b) => a * b, 1);

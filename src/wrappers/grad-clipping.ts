@@ -20,6 +20,9 @@ export function clipGradNorm(params: ParamSet, maxNorm: number, normType = 2): n
 /** Clamps every accumulated gradient element into [-clipVal, clipVal]. */
 export function clipGradValue(params: ParamSet, clipVal: number): void {
   replaceGrads(params, (g) => tf.clipByValue(g, -clipVal, clipVal));
+  // Under zero2/fsdp this rank's shard of the averaged gradients; clamping is elementwise, so shards clip alone.
+  const shard = params.gradShard;
+  if (shard) for (let i = 0; i < shard.length; i++) shard[i] = Math.min(clipVal, Math.max(-clipVal, shard[i]!));
 }
 
 function replaceGrads(params: ParamSet, transform: (grad: tf.Tensor) => tf.Tensor): void {

@@ -12,6 +12,12 @@ export class ParamSet {
   readonly names: string[];
   readonly variables: tf.Variable[];
   readonly grads = new Map<string, tf.Tensor>();
+  /** Under zero2/fsdp: this rank's shard of the averaged gradients (the full ones are dropped after reduce-scatter). */
+  gradShard?: Float32Array;
+  /** Under fsdp between steps: the variables hold no values; the strategy gathers them before the next forward. */
+  released = false;
+  /** True while `grads` holds gradients accumulated under noBackwardSync that no rank has seen yet. */
+  unsynced = false;
   private readonly byVariableName = new Map<string, string>();
 
   constructor(readonly model: Trainable) {
@@ -50,8 +56,35 @@ export class ParamSet {
   }
 
   zeroGrad(): void {
+    this.dropFullGrads();
+    this.gradShard = undefined;
+    this.unsynced = false;
+  }
+
+  /** Adds the accumulated gradients into `into` and forgets them here (they go into one reduction together). */
+  moveGradsInto(into: Map<string, tf.Tensor>): void {
+    for (const [name, grad] of this.grads) {
+      const other = into.get(name);
+      if (other) {
+        into.set(name, tf.add(other, grad));
+        other.dispose();
+        grad.dispose();
+      } else {
+        into.set(name, grad);
+      }
+    }
+    this.grads.clear();
+  }
+
+  /** Frees the full-size gradients only (a sharded strategy keeps its shard). */
+  dropFullGrads(): void {
     for (const grad of this.grads.values()) grad.dispose();
     this.grads.clear();
+  }
+
+  /** True when there is something for an optimizer step to apply. */
+  get hasGrads(): boolean {
+    return this.grads.size > 0 || this.gradShard !== undefined;
   }
 }
 

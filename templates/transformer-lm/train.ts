@@ -66,7 +66,7 @@ export async function train(fabric: Fabric, args: string[]) {
     for (const [x, y] of trainLoader) {
       const stepStart = performance.now();
       const loss = await fabric.backward(() => model.loss(x, y));
-      if (settings.gradClip > 0) fabric.clipGradients(params, optimizer, { maxNorm: settings.gradClip });
+      if (settings.gradClip > 0) await fabric.clipGradients(params, optimizer, { maxNorm: settings.gradClip });
       await optimizer.step();
       optimizer.zeroGrad();
       step++;

@@ -6,17 +6,13 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fixture, isAlive, makeTempDir, normalizeMessage, removeTempDirs, runModel, startCli } from '../helpers/cli.js';
+import { fixture, isAlive, makeTempDir, normalizeMessage, readRankWeights, removeTempDirs, runModel, startCli } from '../helpers/cli.js';
 
 const script = fixture('ddp-train.ts');
 afterAll(() => removeTempDirs());
 
 function weightsOf(dir: string, rank: number): Float32Array[] {
-  const { weights } = JSON.parse(fs.readFileSync(path.join(dir, `weights_rank${rank}.json`), 'utf8')) as { weights: string[] };
-  return weights.map((hex) => {
-    const bytes = Buffer.from(hex, 'hex');
-    return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  });
+  return readRankWeights(dir, rank).weights;
 }
 
 function pidsOf(dir: string): number[] {

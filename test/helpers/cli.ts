@@ -218,3 +218,13 @@ export async function eventually(predicate: () => boolean, timeoutMs: number, in
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/** The weights a fixture wrote to `<dir>/weights_rank<K>.json` (Float32 bytes as hex), plus the rest of that JSON. */
+export function readRankWeights(dir: string, rank: number): { weights: Float32Array[]; [key: string]: unknown } {
+  const data = JSON.parse(fs.readFileSync(path.join(dir, `weights_rank${rank}.json`), 'utf8')) as { weights: string[] };
+  const weights = data.weights.map((hex) => {
+    const bytes = Buffer.from(hex, 'hex');
+    return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  });
+  return { ...data, weights };
+}

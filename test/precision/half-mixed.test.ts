@@ -44,7 +44,7 @@ describe('16-mixed', () => {
     const loss = await fabric.backward(() => tf.mul(tf.sum(tf.square(w)), 0.5));
     expect(loss).toBe(12.5);
     // The gradient is w itself, norm 5 at scale 1 (65536 times that if unscaling were missing).
-    expect(fabric.clipGradients(model, undefined, { maxNorm: 100 })).toBeCloseTo(5, 5);
+    expect(await fabric.clipGradients(model, undefined, { maxNorm: 100 })).toBeCloseTo(5, 5);
     w.dispose();
   });
 
