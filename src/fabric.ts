@@ -343,22 +343,46 @@ export class Fabric {
       tfjsVersion: tf.version.tfjs,
       savedAt: new Date().toISOString(),
     };
-    if (this.isGlobalZero) {
-      const saving = saveCheckpoint(path, state, this.checkpointContext(), meta, options.filter);
-      this.savesInFlight.add(saving);
+    const sharded = this.strategy.sharded;
+    if (sharded && this.worldSize > 1) {
+      // Every rank writes its share; fsdp gathers the parameters for it, since model files hold whole tensors.
+      const released = await this.gatherReleasedParams();
+      const shards = { rank: this.globalRank, worldSize: this.worldSize, broadcast: <T>(value: T, src: number) => this.strategy.broadcast(value, src) };
       try {
-        await saving;
+        await this.trackSave(saveCheckpoint(path, state, { ...this.checkpointContext(), shards }, meta, options.filter));
       } finally {
-        this.savesInFlight.delete(saving);
+        for (const params of released) sharded.releaseParams(params);
       }
+      return;
     }
+    if (this.isGlobalZero) await this.trackSave(saveCheckpoint(path, state, this.checkpointContext(), meta, options.filter));
     await this.barrier('save');
+  }
+
+  private async trackSave(saving: Promise<void>): Promise<void> {
+    this.savesInFlight.add(saving);
+    try {
+      await saving;
+    } finally {
+      this.savesInFlight.delete(saving);
+    }
+  }
+
+  /** Under fsdp: makes every model's variables hold full values again; returns the ones that were released. */
+  private async gatherReleasedParams(): Promise<ParamSet[]> {
+    const released = [...this.paramSets.values()].filter((p) => p.released);
+    for (const params of released) await this.strategy.sharded?.gatherParams(params);
+    return released;
   }
 
   /** Restores `state` in place from a checkpoint and returns the entries it did not ask for. */
   async load(path: string, state: CheckpointState = {}, options: { strict?: boolean } = {}): Promise<Record<string, unknown>> {
     const checkpoint = await readCheckpoint(path);
+    // fsdp: the variables must exist to be overwritten; afterwards each rank takes its shard from them again.
+    const released = await this.gatherReleasedParams();
     const rest = await restoreCheckpoint(checkpoint, state, this.checkpointContext(), options.strict ?? true);
+    for (const params of this.paramSets.values()) this.strategy.sharded?.paramsChanged(params);
+    for (const params of released) this.strategy.sharded?.releaseParams(params);
     // A float32 checkpoint loaded under bf16-true / 16-true must hold 16-bit values like the rest of training.
     for (const params of this.paramSets.values()) this.parts.precision.convertParams(params.trainable);
     const meta = checkpoint.state.fabric as { globalStep?: number; rng?: Parameters<typeof setRngState>[0]; precisionState?: Record<string, unknown> };

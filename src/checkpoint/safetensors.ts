@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { FabricUserError } from '../errors.js';
@@ -101,17 +102,29 @@ export function encodeSafetensors(tensors: SafetensorsTensors, metadata?: Record
   return out;
 }
 
-/** Writes the file piece by piece (no second copy of all tensors) and fsyncs it. */
-export async function writeSafetensorsFile(path: string, tensors: SafetensorsTensors, metadata?: Record<string, string>): Promise<void> {
+/**
+ * Writes the file piece by piece (no second copy of all tensors), fsyncs it, and returns the SHA-256 (hex) of
+ * the bytes written: each piece is hashed while the previous one is being written, so checksums cost no re-read.
+ */
+export async function writeSafetensorsFile(path: string, tensors: SafetensorsTensors, metadata?: Record<string, string>): Promise<string> {
   const { header, ordered } = planLayout(tensors, metadata);
+  const hash = createHash('sha256');
   const handle = await open(path, 'w');
   try {
-    await handle.write(header);
-    for (const data of ordered) if (data.byteLength > 0) await handle.write(data);
+    let writing: Promise<unknown> = handle.write(header);
+    hash.update(header);
+    for (const data of ordered) {
+      if (data.byteLength === 0) continue;
+      await writing;
+      writing = handle.write(data);
+      hash.update(data);
+    }
+    await writing;
     await handle.sync();
   } finally {
     await handle.close();
   }
+  return hash.digest('hex');
 }
 
 // ---------------------------------------------------------------------------------------------

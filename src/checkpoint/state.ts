@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -5,31 +6,33 @@ import { FabricUserError } from '../errors.js';
 import { toHalfBits, type HalfFormat } from '../precision/rounding.js';
 import { FabricOptimizer } from '../wrappers/fabric-optimizer.js';
 import { ParamSet } from '../wrappers/param-set.js';
-import { checksumDirectory, verifyChecksums, writeDirectoryAtomically } from './io.js';
-import { entryToFloat32, float32Entry, int32Entry, readSafetensorsFile, writeSafetensorsFile, type SafetensorsEntry } from './safetensors.js';
+import { chunkStart } from '../collectives/chunks.js';
+import { FlatLayout } from '../optim/flat-layout.js';
+import {
+  CHECKPOINT_FORMAT_VERSION,
+  MODEL_FILE,
+  MODEL_INDEX_FILE,
+  OPTIMIZER_FILE,
+  STATE_FILE,
+  readFlatSlotRange,
+  readModelEntries,
+  readStateFile,
+  readVerifiedSafetensors,
+  shardFileName,
+  type EntryManifest,
+  type ModelIndex,
+  type ShardedOptimizerManifest,
+  type StateFile,
+} from './checkpoint-files.js';
+import { writeDirectoryAtomically } from './io.js';
+import { entryToFloat32, float32Entry, int32Entry, writeSafetensorsFile, type SafetensorsEntry } from './safetensors.js';
 
-export const CHECKPOINT_FORMAT_VERSION = 1;
-const MODEL_FILE = 'model.safetensors';
-const OPTIMIZER_FILE = 'optimizer.safetensors';
-const STATE_FILE = 'state.json';
+export { CHECKPOINT_FORMAT_VERSION, type StateFile };
 
 /** Checkpoint entries: models and optimizers become tensors, tensors stay tensors, everything else is JSON. */
 export type CheckpointState = Record<string, unknown>;
 export type SaveFilter = Record<string, (name: string, tensor: tf.Tensor) => boolean>;
 
-type EntryManifest =
-  | { kind: 'model'; params: string[] }
-  | { kind: 'tensor' }
-  | { kind: 'optimizer'; className: string; config: unknown; slots: string[]; scalars: string[] }
-  | { kind: 'json' };
-
-export interface StateFile {
-  formatVersion: number;
-  entries: Record<string, EntryManifest>;
-  json: Record<string, unknown>;
-  fabric: Record<string, unknown>;
-  checksums: Record<string, string>;
-}
 
 /** Resolves models and optimizers the user passes in `state` to what Fabric set up for them. */
 export interface CheckpointContext {
@@ -37,13 +40,45 @@ export interface CheckpointContext {
   optimizerFor(optimizer: unknown): FabricOptimizer | undefined;
   /** Under bf16-true / 16-true: model parameters are stored as BF16 / F16 (they hold 16-bit values already). */
   modelFormat?: HalfFormat;
+  /** Set under sharded strategies with several ranks: every rank writes its share of the files. */
+  shards?: ShardComm;
+}
+
+/** What a sharded save needs from the ranks: who this is, and a broadcast to agree on paths and collect checksums. */
+export interface ShardComm {
+  rank: number;
+  worldSize: number;
+  broadcast<T>(value: T, src: number): Promise<T>;
 }
 
 export async function saveCheckpoint(dir: string, state: CheckpointState, context: CheckpointContext, fabricMeta: Record<string, unknown>, filter: SaveFilter = {}): Promise<void> {
+  const plan = await planSave(state, context, filter);
+  if (context.shards && context.shards.worldSize > 1) return saveSharded(dir, plan, context.shards, fabricMeta);
+  const { modelTensors, optimizerTensors } = plan;
+  await writeDirectoryAtomically(dir, async (tmp) => {
+    const checksums: Record<string, string> = {};
+    if (modelTensors.size > 0) checksums[MODEL_FILE] = await writeSafetensorsFile(path.join(tmp, MODEL_FILE), modelTensors, { format: 'pt', producer: 'tfjs-fabric' });
+    if (optimizerTensors.size > 0) checksums[OPTIMIZER_FILE] = await writeSafetensorsFile(path.join(tmp, OPTIMIZER_FILE), optimizerTensors, { producer: 'tfjs-fabric' });
+    const stateFile: StateFile = { formatVersion: CHECKPOINT_FORMAT_VERSION, layout: 'single', entries: plan.manifest, json: plan.json, fabric: fabricMeta, checksums };
+    await writeStateFile(tmp, stateFile);
+  });
+}
+
+interface SavePlan {
+  manifest: Record<string, EntryManifest>;
+  json: Record<string, unknown>;
+  /** Model and plain tensors in save order (a sharded save assigns each to one rank). */
+  modelTensors: Map<string, SafetensorsEntry>;
+  optimizerTensors: Map<string, SafetensorsEntry>;
+}
+
+/** Sorts the user's state into model tensors, optimizer tensors and JSON, and builds the manifest. */
+async function planSave(state: CheckpointState, context: CheckpointContext, filter: SaveFilter): Promise<SavePlan> {
   const modelTensors = new Map<string, SafetensorsEntry>();
   const optimizerTensors = new Map<string, SafetensorsEntry>();
   const manifest: Record<string, EntryManifest> = {};
   const json: Record<string, unknown> = {};
+  const sharded = context.shards !== undefined && context.shards.worldSize > 1;
   for (const [key, value] of Object.entries(state)) {
     const keep = filter[key] ?? (() => true);
     const params = paramSetOf(value, context);
@@ -57,7 +92,7 @@ export async function saveCheckpoint(dir: string, state: CheckpointState, contex
       });
       manifest[key] = { kind: 'model', params: names };
     } else if (optimizer) {
-      manifest[key] = await collectOptimizer(key, optimizer, optimizerTensors);
+      manifest[key] = sharded && optimizer.flat ? collectFlatOptimizer(key, optimizer, context.shards!, optimizerTensors) : await collectOptimizer(key, optimizer, optimizerTensors);
     } else if (value instanceof tf.Tensor) {
       modelTensors.set(key, tensorEntry(value));
       manifest[key] = { kind: 'tensor' };
@@ -66,44 +101,120 @@ export async function saveCheckpoint(dir: string, state: CheckpointState, contex
       manifest[key] = { kind: 'json' };
     }
   }
-  await writeDirectoryAtomically(dir, async (tmp) => {
-    const files: string[] = [];
-    if (modelTensors.size > 0) files.push(MODEL_FILE);
-    if (optimizerTensors.size > 0) files.push(OPTIMIZER_FILE);
-    if (modelTensors.size > 0) await writeSafetensorsFile(path.join(tmp, MODEL_FILE), modelTensors, { format: 'pt', producer: 'tfjs-fabric' });
-    if (optimizerTensors.size > 0) await writeSafetensorsFile(path.join(tmp, OPTIMIZER_FILE), optimizerTensors, { producer: 'tfjs-fabric' });
-    const stateFile: StateFile = { formatVersion: CHECKPOINT_FORMAT_VERSION, entries: manifest, json, fabric: fabricMeta, checksums: await checksumDirectory(tmp, files) };
-    await fs.promises.writeFile(path.join(tmp, STATE_FILE), JSON.stringify(stateFile, null, 2));
+  return { manifest, json, modelTensors, optimizerTensors };
+}
+
+async function writeStateFile(dir: string, stateFile: StateFile): Promise<void> {
+  await fs.promises.writeFile(path.join(dir, STATE_FILE), JSON.stringify(stateFile, null, 2));
+}
+
+/**
+ * Every rank writes its files into one temp directory that rank 0 made; rank 0 collects their checksums,
+ * writes state.json and renames the directory into place, so the checkpoint appears whole or not at all.
+ * A rank that fails to write reports it instead of leaving the others waiting, and every rank throws.
+ */
+async function saveSharded(dir: string, plan: SavePlan, comm: ShardComm, fabricMeta: Record<string, unknown>): Promise<void> {
+  const { rank, worldSize } = comm;
+  const writeMine = async (tmp: string): Promise<{ checksums: Record<string, string>; error?: string }> => {
+    try {
+      const checksums: Record<string, string> = {};
+      const modelFile = shardFileName('model', rank, worldSize);
+      checksums[modelFile] = await writeSafetensorsFile(path.join(tmp, modelFile), ownedModelTensors(plan.modelTensors, rank, worldSize), { format: 'pt', producer: 'tfjs-fabric' });
+      if (plan.optimizerTensors.size > 0) {
+        const optimizerFile = shardFileName('optimizer', rank, worldSize);
+        checksums[optimizerFile] = await writeSafetensorsFile(path.join(tmp, optimizerFile), plan.optimizerTensors, { producer: 'tfjs-fabric' });
+      }
+      return { checksums };
+    } catch (error) {
+      return { checksums: {}, error: (error as Error).message };
+    }
+  };
+  const gather = async (mine: { checksums: Record<string, string>; error?: string }) => {
+    const all: { checksums: Record<string, string>; error?: string }[] = [];
+    for (let r = 0; r < worldSize; r++) all.push((await comm.broadcast(r === rank ? mine : null, r)) ?? { checksums: {}, error: 'sent nothing' });
+    return all;
+  };
+  const failure = (results: { error?: string }[]) => {
+    const failed = results.findIndex((r) => r.error !== undefined);
+    return failed < 0 ? undefined : `rank ${failed} could not write its shard of checkpoint '${dir}': ${results[failed]!.error}`;
+  };
+  if (rank !== 0) {
+    const start = await comm.broadcast<{ tmp?: string; error?: string } | null>(null, 0);
+    if (!start?.tmp) throw new FabricUserError(`Checkpoint '${dir}' was not saved: ${start?.error ?? 'rank 0 did not start it'}.`);
+    await gather(await writeMine(start.tmp));
+    const outcome = await comm.broadcast<{ error?: string } | null>(null, 0);
+    if (outcome?.error) throw new FabricUserError(`Checkpoint '${dir}' was not saved: ${outcome.error}. The previous checkpoint there, if any, is untouched.`);
+    return;
+  }
+  let announced = false;
+  try {
+    await writeDirectoryAtomically(dir, async (tmp) => {
+      await comm.broadcast({ tmp }, 0);
+      announced = true;
+      const results = await gather(await writeMine(tmp));
+      const problem = failure(results);
+      if (problem) throw new FabricUserError(problem);
+      const checksums = Object.assign({}, ...results.map((r) => r.checksums)) as Record<string, string>;
+      const index: ModelIndex = { metadata: { total_size: [...plan.modelTensors.values()].reduce((n, e) => n + e.data.byteLength, 0) }, weight_map: {} };
+      const names = [...plan.modelTensors.keys()];
+      names.forEach((name, i) => (index.weight_map[name] = shardFileName('model', ownerOf(plan.modelTensors, i, worldSize), worldSize)));
+      await fs.promises.writeFile(path.join(tmp, MODEL_INDEX_FILE), JSON.stringify(index, null, 2));
+      checksums[MODEL_INDEX_FILE] = createHash('sha256').update(await fs.promises.readFile(path.join(tmp, MODEL_INDEX_FILE))).digest('hex');
+      await writeStateFile(tmp, { formatVersion: CHECKPOINT_FORMAT_VERSION, layout: 'sharded', worldSize, entries: plan.manifest, json: plan.json, fabric: fabricMeta, checksums });
+    });
+  } catch (error) {
+    const message = (error as Error).message;
+    // Before the temp dir was announced the others wait for its name, after it for the outcome; either way they get the error.
+    await comm.broadcast({ error: announced ? message : `rank 0 could not start it: ${message}` }, 0);
+    throw error;
+  }
+  await comm.broadcast({}, 0);
+}
+
+/** Model tensors are written whole, each by the rank whose share of all their bytes holds the tensor's first element. */
+function ownerOf(tensors: Map<string, SafetensorsEntry>, index: number, worldSize: number): number {
+  const sizes = [...tensors.values()].map((e) => e.data.byteLength);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const start = sizes.slice(0, index).reduce((a, b) => a + b, 0);
+  let owner = 0;
+  while (owner < worldSize - 1 && chunkStart(total, worldSize, owner + 1) <= start) owner++;
+  return owner;
+}
+
+function ownedModelTensors(tensors: Map<string, SafetensorsEntry>, rank: number, worldSize: number): Map<string, SafetensorsEntry> {
+  return new Map([...tensors].filter((_, i) => ownerOf(tensors, i, worldSize) === rank));
+}
+
+/** A sharded optimizer's slots for this rank's range only; the manifest says which rank holds which range. */
+function collectFlatOptimizer(key: string, optimizer: FabricOptimizer, comm: ShardComm, out: Map<string, SafetensorsEntry>): EntryManifest {
+  const flat = optimizer.flat!;
+  const layout = FlatLayout.of(optimizer.params);
+  const [start, end] = layout.range(comm.worldSize, comm.rank);
+  optimizer.flatState ??= flat.createState(end - start);
+  const state = optimizer.flatState;
+  for (const slot of flat.slotNames) out.set(`${key}.${slot}`, float32Entry(state.slots[slot]!, [end - start]));
+  const files = Array.from({ length: comm.worldSize }, (_, r) => {
+    const [s, e] = layout.range(comm.worldSize, r);
+    return { file: shardFileName('optimizer', r, comm.worldSize), start: s, end: e };
   });
+  const sharded: ShardedOptimizerManifest = { layout: { names: layout.names, shapes: layout.shapes }, slots: [...flat.slotNames], scalars: { ...state.scalars }, iterations: state.iterations, files };
+  return { kind: 'optimizer', className: flat.className, config: flat.config, slots: [...flat.slotNames], scalars: Object.keys(state.scalars).sort(), sharded };
 }
 
 export interface LoadedCheckpoint {
   state: StateFile;
+  /** Model and plain tensors, whichever layout wrote them. */
   tensors: Map<string, SafetensorsEntry>;
+  /** Per-parameter optimizer slots of a single-file checkpoint (sharded optimizers are read range by range). */
   optimizerTensors: Map<string, SafetensorsEntry>;
   dir: string;
 }
 
 export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint> {
-  const statePath = path.join(dir, STATE_FILE);
-  if (!fs.existsSync(dir)) {
-    throw new FabricUserError(`Checkpoint '${dir}' does not exist. Pass the path of a checkpoint directory written by fabric.save (it holds ${STATE_FILE}).`);
-  }
-  if (!fs.existsSync(statePath)) {
-    throw new FabricUserError(`'${dir}' is not a tfjs-fabric checkpoint: it has no ${STATE_FILE}. For a bare .safetensors file use fabric.loadRaw(path, model).`);
-  }
-  let state: StateFile;
-  try {
-    state = JSON.parse(await fs.promises.readFile(statePath, 'utf8')) as StateFile;
-  } catch (error) {
-    throw new FabricUserError(`Checkpoint file '${statePath}' is not valid JSON (${(error as Error).message}); the checkpoint is corrupt. Load an earlier checkpoint.`);
-  }
-  if (state.formatVersion !== CHECKPOINT_FORMAT_VERSION || typeof state.entries !== 'object') {
-    throw new FabricUserError(`Checkpoint '${dir}' has format version ${String(state.formatVersion)}; this tfjs-fabric reads version ${CHECKPOINT_FORMAT_VERSION}.`);
-  }
-  await verifyChecksums(dir, state.checksums ?? {});
-  const read = async (file: string) => (fs.existsSync(path.join(dir, file)) ? (await readSafetensorsFile(path.join(dir, file))).tensors : new Map<string, SafetensorsEntry>());
-  return { state, tensors: await read(MODEL_FILE), optimizerTensors: await read(OPTIMIZER_FILE), dir };
+  const state = await readStateFile(dir);
+  const tensors = await readModelEntries(dir, state);
+  const optimizerTensors = state.layout !== 'sharded' && state.checksums[OPTIMIZER_FILE] !== undefined ? (await readVerifiedSafetensors(dir, OPTIMIZER_FILE, state)).tensors : new Map<string, SafetensorsEntry>();
+  return { state, tensors, optimizerTensors, dir };
 }
 
 /** Restores `state` in place from a checkpoint; returns the checkpoint entries that `state` did not ask for. */
@@ -123,7 +234,8 @@ export async function restoreCheckpoint(checkpoint: LoadedCheckpoint, state: Che
       restoreParams(params, key, checkpoint, strict);
     } else if (optimizer) {
       if (manifest.kind !== 'optimizer') throw kindMismatch(checkpoint.dir, key, manifest.kind, 'an optimizer');
-      await restoreOptimizer(optimizer, key, manifest, checkpoint);
+      if (optimizer.flat) await restoreFlatOptimizer(optimizer, key, manifest, checkpoint);
+      else await restoreOptimizer(optimizer, key, manifest, checkpoint);
     } else if (manifest.kind === 'json') {
       state[key] = checkpoint.state.json[key];
     } else if (manifest.kind === 'tensor') {
@@ -136,7 +248,7 @@ export async function restoreCheckpoint(checkpoint: LoadedCheckpoint, state: Che
 }
 
 function restoreParams(params: ParamSet, key: string, checkpoint: LoadedCheckpoint, strict: boolean): void {
-  const file = path.join(checkpoint.dir, MODEL_FILE);
+  const file = path.join(checkpoint.dir, checkpoint.state.layout === 'sharded' ? MODEL_INDEX_FILE : MODEL_FILE);
   const prefix = `${key}.`;
   const available = new Map([...checkpoint.tensors].filter(([name]) => name.startsWith(prefix)).map(([name, entry]) => [name.slice(prefix.length), entry]));
   assignParams(params, available, file, strict);
@@ -191,6 +303,10 @@ async function restoreOptimizer(optimizer: FabricOptimizer, key: string, manifes
   if (manifest.className !== className) {
     throw new FabricUserError(`Checkpoint entry '${key}' holds the state of a ${manifest.className} optimizer, but the optimizer passed to fabric.load is a ${className}. Create the same optimizer type as when saving.`);
   }
+  if (manifest.sharded) {
+    await restoreOptimizerFromShards(optimizer, key, manifest, manifest.sharded, checkpoint);
+    return;
+  }
   const get = (name: string) => {
     const entry = checkpoint.optimizerTensors.get(`${key}.${name}`);
     if (!entry) throw new FabricUserError(`Optimizer tensor '${key}.${name}' is missing from '${file}'; the checkpoint is incomplete.`);
@@ -218,6 +334,77 @@ async function restoreOptimizer(optimizer: FabricOptimizer, key: string, manifes
     scalars.get(name)?.assign(tensor);
     tensor.dispose();
   }
+}
+
+/** A sharded checkpoint's flat slots, cut back into per-variable tensors for a tfjs optimizer (all m, then all v: tfjs's order). */
+async function restoreOptimizerFromShards(optimizer: FabricOptimizer, key: string, manifest: Extract<EntryManifest, { kind: 'optimizer' }>, sharded: ShardedOptimizerManifest, checkpoint: LoadedCheckpoint): Promise<void> {
+  const layout = checkLayout(FlatLayout.of(optimizer.params), sharded, checkpoint.dir);
+  const weights: { name: string; tensor: tf.Tensor }[] = [{ name: 'iter', tensor: tf.scalar(sharded.iterations, 'int32') }];
+  for (const slot of sharded.slots) {
+    const flat = await readFlatSlotRange(checkpoint.dir, checkpoint.state, key, sharded, slot, 0, layout.total);
+    const variables = FlatLayout.variablesOf(optimizer.params);
+    layout.unflatten(flat, (i, values) => weights.push({ name: `${variables[i]!.name}/${slot}`, tensor: tf.tensor(values, layout.shapes[i]) }));
+  }
+  const previous = await optimizer.optimizer.getWeights();
+  await optimizer.optimizer.setWeights(weights);
+  tf.dispose(weights.map((w) => w.tensor));
+  tf.dispose(previous.map((w) => w.tensor));
+  const scalars = new Map(internalScalars(optimizer.optimizer));
+  for (const name of manifest.scalars) scalars.get(name)?.assign(tf.scalar(sharded.scalars[name]!));
+}
+
+/** Fills a flat optimizer's state for this rank's range, from a sharded checkpoint at any world size or from per-parameter slots. */
+async function restoreFlatOptimizer(optimizer: FabricOptimizer, key: string, manifest: Extract<EntryManifest, { kind: 'optimizer' }>, checkpoint: LoadedCheckpoint): Promise<void> {
+  const flat = optimizer.flat!;
+  if (manifest.className !== flat.className) {
+    throw new FabricUserError(`Checkpoint entry '${key}' holds the state of a ${manifest.className} optimizer, but the optimizer passed to fabric.load is a ${flat.className}. Create the same optimizer type as when saving.`);
+  }
+  const layout = FlatLayout.of(optimizer.params);
+  const [start, end] = optimizer.sharded!.shardRange(optimizer.params);
+  const state = flat.createState(end - start);
+  if (manifest.sharded) {
+    checkLayout(layout, manifest.sharded, checkpoint.dir);
+    for (const slot of flat.slotNames) state.slots[slot] = await readFlatSlotRange(checkpoint.dir, checkpoint.state, key, manifest.sharded, slot, start, end);
+    Object.assign(state.scalars, manifest.sharded.scalars);
+    state.iterations = manifest.sharded.iterations;
+  } else {
+    const file = path.join(checkpoint.dir, OPTIMIZER_FILE);
+    const get = (name: string) => {
+      const entry = checkpoint.optimizerTensors.get(`${key}.${name}`);
+      if (!entry) throw new FabricUserError(`Optimizer tensor '${key}.${name}' is missing from '${file}'; the checkpoint is incomplete or was written for another model.`);
+      return entry;
+    };
+    for (const slot of flat.slotNames) {
+      state.slots[slot] = layout.copyRange((i) => {
+        const entry = get(`${layout.names[i]}/${slot}`);
+        if (!sameShape(entry.shape, layout.shapes[i]!)) throw new FabricUserError(`Optimizer tensor '${key}.${layout.names[i]}/${slot}' in '${file}' has shape [${entry.shape}] but the parameter has shape [${layout.shapes[i]}].`);
+        return entryToFloat32(entry, `${key}.${layout.names[i]}/${slot}`, file);
+      }, start, end);
+    }
+    for (const name of manifest.scalars) state.scalars[name] = entryToFloat32(get(`__scalar__/${name}`), name, file)[0]!;
+    const iterations = get('__iterations__');
+    state.iterations = Number(entryToTensor(iterations, '__iterations__', file).dataSync()[0]);
+  }
+  optimizer.flatState = state;
+}
+
+/** The checkpoint's flat layout must be the model's: same parameters, same shapes, same order. */
+function checkLayout(layout: FlatLayout, sharded: ShardedOptimizerManifest, dir: string): FlatLayout {
+  const saved = new Map(sharded.layout.names.map((n, i) => [n, sharded.layout.shapes[i]!]));
+  const problems: string[] = [];
+  const missing = layout.names.filter((n) => !saved.has(n));
+  const unexpected = sharded.layout.names.filter((n) => !layout.names.includes(n));
+  if (missing.length) problems.push(`missing: ${missing.join(', ')}`);
+  if (unexpected.length) problems.push(`unexpected: ${unexpected.join(', ')}`);
+  layout.names.forEach((n, i) => {
+    const shape = saved.get(n);
+    if (shape && !sameShape(shape, layout.shapes[i]!)) problems.push(`${n} is [${shape}] in the checkpoint but [${layout.shapes[i]}] in the model`);
+  });
+  if (problems.length === 0 && layout.names.some((n, i) => sharded.layout.names[i] !== n)) problems.push('the parameters are in a different order');
+  if (problems.length) {
+    throw new FabricUserError(`The optimizer state in checkpoint '${dir}' was saved for a different model (${problems.join('; ')}). Load it into a model built the same way as when saving.`);
+  }
+  return layout;
 }
 
 function internalScalars(optimizer: tf.Optimizer): [string, tf.Variable][] {
@@ -294,7 +481,9 @@ function remainder(checkpoint: LoadedCheckpoint, state: CheckpointState): Record
     if (key in state) continue;
     if (manifest.kind === 'json') rest[key] = checkpoint.state.json[key];
     else if (manifest.kind === 'tensor') rest[key] = entryToTensor(checkpoint.tensors.get(key)!, key, checkpoint.dir);
-    else {
+    else if (manifest.kind === 'optimizer' && manifest.sharded) {
+      rest[key] = { sharded: manifest.sharded };
+    } else {
       const source = manifest.kind === 'model' ? checkpoint.tensors : checkpoint.optimizerTensors;
       const tensors: Record<string, tf.Tensor> = {};
       for (const [name, entry] of source) if (name.startsWith(`${key}.`)) tensors[name.slice(key.length + 1)] = entryToTensor(entry, name, checkpoint.dir);

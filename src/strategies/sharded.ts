@@ -5,7 +5,7 @@ import type { Precision } from '../precision/precision.js';
 import type { HalfFormat } from '../precision/rounding.js';
 import type { ParamSet } from '../wrappers/param-set.js';
 import { DdpStrategy, type DdpOptions } from './ddp.js';
-import { FlatLayout } from './flat-layout.js';
+import { FlatLayout } from '../optim/flat-layout.js';
 import type { ClusterEnvironment } from '../environments/environment.js';
 import type { ShardedTraining } from './strategy.js';
 import { materializeVariable, releaseVariable } from './variable-storage.js';
