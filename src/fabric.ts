@@ -10,6 +10,7 @@ import type { Logger } from './loggers/logger.js';
 import { createLoggers } from './loggers/create.js';
 import { isFabricModule, setupFabricModule, type FabricModule } from './module.js';
 import { getRngState, seedEverything, setRngState } from './seed.js';
+import { releasedError } from './strategies/sharded.js';
 import type { ReduceOp, Strategy } from './strategies/strategy.js';
 import { FabricOptimizer } from './wrappers/fabric-optimizer.js';
 import { clipGradNorm, clipGradValue } from './wrappers/grad-clipping.js';
@@ -466,14 +467,10 @@ export class Fabric {
 
 /** Under fsdp a model's variables are empty between steps; using it then gets a clear error instead of a backend crash. */
 function guardReleasedModel(model: tf.LayersModel, params: ParamSet): void {
-  for (const method of ['predict', 'predictOnBatch', 'evaluate', 'apply', 'execute'] as const) {
+  for (const method of ['predict', 'predictOnBatch', 'evaluate', 'apply', 'execute', 'getWeights'] as const) {
     const original = (model as unknown as Record<string, (...args: unknown[]) => unknown>)[method]!.bind(model);
     (model as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
-      if (params.released) {
-        throw new FabricUserError(
-          `model.${method}() was called between training steps under --strategy=fsdp, where each rank keeps only its shard of the parameters. Wrap the call in \`await fabric.withFullParams(model, () => model.${method}(...))\` (on every rank), which gathers the parameters first; inside fabric.backward they are gathered already.`,
-        );
-      }
+      if (params.released) throw releasedError(`model.${method}()`);
       return original(...args);
     };
   }

@@ -1,8 +1,6 @@
 /**
  * Each shipped preset through the real CLI (`fabric run model --preset <name>`): the ones this machine can run
  * train a few steps; the others stop with the clear message their situation calls for. Needs `npm run build`.
- * fsdp-cpu describes a feature planned in another issue: its test expects today's explained refusal
- * and must be turned into a training run when multi-rank FSDP lands.
  */
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -61,10 +59,12 @@ describe('fabric run model --preset', () => {
     expect(ddp.result.code, ddp.result.output).toBe(0);
   });
 
-  it('fsdp-cpu stops with the clear message that FSDP runs on one rank only for now (planned)', async () => {
-    const { result } = await runPreset('fsdp-cpu');
-    expect(result.code).toBe(2);
-    expect(normalizeMessage(result.output)).toContain("Strategy 'fsdp' cannot run with 2 ranks in this version of tfjs-fabric");
+  it('fsdp-cpu trains on two ranks with parameters, gradients and optimizer state sharded', async () => {
+    const { result, rootDir } = await runPreset('fsdp-cpu');
+    expect(result.code, result.output).toBe(0);
+    const run = path.join(rootDir, 'fabric', runVersions(rootDir)[0]);
+    expect(readCsv(path.join(run, 'metrics.csv')).rows).toHaveLength(4);
+    expect(JSON.parse(fs.readFileSync(path.join(run, 'run.json'), 'utf8')).config.strategy).toBe('fsdp');
   });
 
   it.skipIf(hasPackage('@tensorflow/tfjs-node-gpu'))('cuda-4 without tfjs-node-gpu says what to install', async () => {

@@ -103,7 +103,7 @@ export class ShardedStrategy extends DdpStrategy implements ShardedTraining {
 
   releaseParams(params: ParamSet): void {
     if (this.stage !== 'fsdp' || params.released || !this.masters.has(params)) return;
-    for (const variable of FlatLayout.variablesOf(params)) releaseVariable(variable);
+    for (const variable of FlatLayout.variablesOf(params)) releaseVariable(variable, () => releasedError(`reading variable '${params.nameOf(variable.name) ?? variable.name}'`));
     params.released = true;
   }
 
@@ -183,6 +183,13 @@ export class ShardedStrategy extends DdpStrategy implements ShardedTraining {
     }
     return full;
   }
+}
+
+/** The one explanation for every use of fsdp's parameters between steps. */
+export function releasedError(what: string): FabricUserError {
+  return new FabricUserError(
+    `${what} happened between training steps under --strategy=fsdp, where each rank keeps only its shard of the parameters. Wrap it in \`await fabric.withFullParams(model, () => ...)\` (on every rank), which gathers the parameters first; inside fabric.backward they are gathered already.`,
+  );
 }
 
 function noGradients(): FabricUserError {

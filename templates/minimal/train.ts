@@ -26,7 +26,8 @@ export async function train(fabric: Fabric, args: string[]) {
       if (++step >= steps) break;
     }
   }
-  const [kernel, bias] = net.getWeights().map((w) => w.dataSync()[0]);
+  // withFullParams matters under --strategy=fsdp only, where ranks keep a shard of the weights between steps.
+  const [kernel, bias] = await fabric.withFullParams(net, () => net.getWeights().map((w) => w.dataSync()[0]));
   fabric.print(`learned y = ${kernel.toFixed(3)}x ${bias < 0 ? '-' : '+'} ${Math.abs(bias).toFixed(3)} (target: y = 3x - 1)`);
   const runDir = process.env.FABRIC_RUN_DIR ?? fabric.config.rootDir;
   await fabric.save(`${runDir}/checkpoints/step_${step}`, { model: net, optimizer });

@@ -10,7 +10,14 @@ import { fixture, makeTempDir, readRankWeights, removeTempDirs, runModel } from 
 afterAll(removeTempDirs);
 const script = fixture('sharded-train.ts');
 
-async function train(strategy: string, devices: number, scriptArgs: string[]): Promise<{ weights: Float32Array[]; evalLoss: number; norms: number[] }[]> {
+interface RankResult {
+  weights: Float32Array[];
+  evalLoss: number;
+  norms: number[];
+  tensorCounts: number[];
+}
+
+async function train(strategy: string, devices: number, scriptArgs: string[]): Promise<RankResult[]> {
   const cwd = makeTempDir();
   const outDir = path.join(cwd, 'out');
   fs.mkdirSync(outDir);
@@ -19,7 +26,10 @@ async function train(strategy: string, devices: number, scriptArgs: string[]): P
   return Array.from({ length: devices }, (_, rank) => {
     const out = readRankWeights(outDir, rank);
     expect(out.strategy).toBe(strategy);
-    return out as unknown as { weights: Float32Array[]; evalLoss: number; norms: number[] };
+    const result = out as unknown as RankResult;
+    // No tensor leaks: as many tensors alive after the last step as after the first.
+    expect(new Set(result.tensorCounts).size, `${strategy} tensors per step: ${result.tensorCounts}`).toBe(1);
+    return result;
   });
 }
 
