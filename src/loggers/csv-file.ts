@@ -93,6 +93,42 @@ export function dropTornTail(file: string): void {
   }
 }
 
+/**
+ * Cuts `file` before its first row whose step is above `lastKeptStep` (a resumed run logs those steps again).
+ * Rows start with their step, unquoted, so reading the first cell of each line is enough.
+ */
+export function truncateRowsAfterStep(file: string, headerBytes: number, lastKeptStep: number): void {
+  const size = fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+  if (size <= headerBytes) return;
+  const fd = fs.openSync(file, 'r+');
+  try {
+    const chunk = Buffer.alloc(CHUNK_BYTES);
+    let lineStart = headerBytes;
+    let carry = '';
+    for (let position = headerBytes; position < size; ) {
+      const n = fs.readSync(fd, chunk, 0, Math.min(CHUNK_BYTES, size - position), position);
+      if (n === 0) break;
+      let from = 0;
+      for (let i = 0; i < n; i++) {
+        if (chunk[i] !== NEWLINE) continue;
+        const line = carry + chunk.toString('latin1', from, i);
+        const step = Number(line.slice(0, line.indexOf(',') >>> 0));
+        if (Number.isFinite(step) && step > lastKeptStep) {
+          fs.ftruncateSync(fd, lineStart);
+          return;
+        }
+        lineStart = position + i + 1;
+        from = i + 1;
+        carry = '';
+      }
+      carry += chunk.toString('latin1', from, n);
+      position += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export interface WiderHeaderRewrite {
   /** The new header record, newline included. */
   header: string;
