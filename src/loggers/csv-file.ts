@@ -94,13 +94,14 @@ export function dropTornTail(file: string): void {
 }
 
 /**
- * Cuts `file` before its first row whose step is above `lastKeptStep` (a resumed run logs those steps again).
- * Rows start with their step, unquoted, so reading the first cell of each line is enough.
+ * Cuts `file` before its first row whose step is above `lastKeptStep` (a resumed run logs those steps again) and
+ * returns the last row kept, with its byte offset. Rows hold numbers only, so splitting on commas is enough.
  */
-export function truncateRowsAfterStep(file: string, headerBytes: number, lastKeptStep: number): void {
+export function truncateRowsAfterStep(file: string, headerBytes: number, lastKeptStep: number): { offset: number; cells: string[] } | undefined {
   const size = fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
-  if (size <= headerBytes) return;
+  if (size <= headerBytes) return undefined;
   const fd = fs.openSync(file, 'r+');
+  let lastKept: { offset: number; cells: string[] } | undefined;
   try {
     const chunk = Buffer.alloc(CHUNK_BYTES);
     let lineStart = headerBytes;
@@ -115,8 +116,9 @@ export function truncateRowsAfterStep(file: string, headerBytes: number, lastKep
         const step = Number(line.slice(0, line.indexOf(',') >>> 0));
         if (Number.isFinite(step) && step > lastKeptStep) {
           fs.ftruncateSync(fd, lineStart);
-          return;
+          return lastKept;
         }
+        lastKept = { offset: lineStart, cells: line.split(',') };
         lineStart = position + i + 1;
         from = i + 1;
         carry = '';
@@ -127,6 +129,7 @@ export function truncateRowsAfterStep(file: string, headerBytes: number, lastKep
   } finally {
     fs.closeSync(fd);
   }
+  return lastKept;
 }
 
 export interface WiderHeaderRewrite {

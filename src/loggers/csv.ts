@@ -31,6 +31,14 @@ export function formatMetricValue(value: number | undefined): string {
   return String(value);
 }
 
+/** Reads a cell back (formatMetricValue's inverse). */
+function parseMetricValue(cell: string): number {
+  if (cell === 'nan') return Number.NaN;
+  if (cell === 'inf') return Infinity;
+  if (cell === '-inf') return -Infinity;
+  return Number(cell);
+}
+
 /**
  * Writes metrics to `<dir>/metrics.csv`: a `step` column, then one column per metric in order of
  * first appearance; metrics logged for the same step share a row. Rows are buffered and appended;
@@ -86,10 +94,19 @@ export class CsvLogger implements Logger {
           `so CsvLogger cannot add rows to it. Move the file away or log to another folder.`,
       );
     }
-    if (keepStepsUpTo !== undefined) truncateRowsAfterStep(this.metricsFile, header.bytes, keepStepsUpTo);
+    const lastKept = keepStepsUpTo === undefined ? undefined : truncateRowsAfterStep(this.metricsFile, header.bytes, keepStepsUpTo);
     for (const column of header.columns.slice(1)) this.addColumn(column);
     this.fileColumnCount = this.columns.length;
     this.fileHeaderBytes = header.bytes;
+    // The checkpoint may have been saved in the middle of its step: metrics the resumed run logs for it join that row.
+    if (lastKept && Number(lastKept.cells[0]) === keepStepsUpTo) {
+      const values: Record<string, number> = {};
+      this.columns.forEach((column, i) => {
+        const cell = lastKept.cells[i + 1];
+        if (cell !== undefined && cell !== '') values[column] = parseMetricValue(cell);
+      });
+      this.lastWritten = { step: keepStepsUpTo, values, offset: lastKept.offset };
+    }
   }
 
   private addColumn(column: string): void {

@@ -301,3 +301,23 @@ describe('CsvLogger on resume (keepStepsUpTo)', () => {
     expect(readCsv().map((row) => row[0])).toEqual(['step', '1', '2', '3']);
   });
 });
+
+describe('CsvLogger on resume: the checkpoint step', () => {
+  it('merges metrics logged again for the checkpoint step into its row instead of adding a second one', () => {
+    const logger = new CsvLogger({ dir, flushEveryNSteps: 1 });
+    logger.logMetrics({ loss: 0.5 }, 1);
+    logger.logMetrics({ loss: 0.25 }, 2);
+    logger.flush(); // the checkpoint at step 2 flushes here
+    logger.logMetrics({ epoch: 1 }, 2); // logged after the save, in the same step
+    logger.logMetrics({ loss: 0.125 }, 3);
+    logger.close();
+    const straight = fs.readFileSync(file, 'utf8');
+
+    const resumed = new CsvLogger({ dir, flushEveryNSteps: 1, keepStepsUpTo: 2 });
+    resumed.logMetrics({ epoch: 1 }, 2);
+    resumed.logMetrics({ loss: 0.125 }, 3);
+    resumed.close();
+    expect(fs.readFileSync(file, 'utf8')).toBe(straight);
+    expect(readCsv()).toEqual([['step', 'loss', 'epoch'], ['1', '0.5', ''], ['2', '0.25', '1'], ['3', '0.125', '']]);
+  });
+});
