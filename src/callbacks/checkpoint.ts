@@ -17,7 +17,7 @@ import type { Fabric } from '../fabric.js';
 import { CHECKPOINT_STATE_FILE } from '../run-dir/checkpoints.js';
 
 export interface ModelCheckpointOptions {
-  /** Where step_<S> folders go; default `<run dir>/checkpoints` under the CLI. */
+  /** Where step_<S> folders go; default `<run dir>/checkpoints` under the CLI, else `<rootDir>/checkpoints`. */
   dirpath?: string;
   /** Save after every N-th optimizer step (on `onTrainBatchEnd`). */
   everyNSteps?: number | null;
@@ -70,9 +70,8 @@ export class ModelCheckpoint {
       if (value !== null && (!Number.isInteger(value) || value < 1)) throw new FabricUserError(`ModelCheckpoint ${name} must be a whole number of at least 1 (or null to turn it off), got ${String(value)}.`);
     }
     if (this.mode !== 'min' && this.mode !== 'max') throw new FabricUserError(`ModelCheckpoint mode must be 'min' or 'max', got ${JSON.stringify(this.mode)}.`);
-    const runDir = process.env.FABRIC_RUN_DIR;
-    if (!options.dirpath && !runDir) throw new FabricUserError('ModelCheckpoint needs a folder: pass { dirpath } when the script runs without `fabric run model` (which gives it <run dir>/checkpoints).');
-    this.dirpath = path.resolve(options.dirpath ?? path.join(runDir!, 'checkpoints'));
+    // Under the CLI the run directory; a script launched in code has none, so <rootDir>/checkpoints.
+    this.dirpath = path.resolve(options.dirpath ?? path.join(process.env.FABRIC_RUN_DIR ?? config.rootDir, 'checkpoints'));
   }
 
   /** Call after optimizer.step(); the last argument that is an object of numbers is taken as the metrics. */

@@ -71,7 +71,7 @@ describe('ModelCheckpoint', () => {
   it('takes its defaults from the config and rejects bad values', async () => {
     const { fabric, params } = await setupRun();
     expect(() => new ModelCheckpoint(fabric, { model: params }, { dirpath: '/tmp/x', keepLast: 0 })).toThrow(/keepLast must be a whole number/);
-    expect(() => new ModelCheckpoint(fabric, { model: params })).toThrow(/needs a folder/);
+    expect(new ModelCheckpoint(fabric, { model: params }).dirpath).toBe(path.resolve('runs', 'checkpoints'));
     const callback = new ModelCheckpoint(fabric, { model: params }, { dirpath: '/tmp/x' });
     expect([callback.everyNSteps, callback.everyEpoch, callback.keepLast, callback.monitor, callback.mode]).toEqual([null, false, null, null, 'min']);
   });
