@@ -4,10 +4,11 @@ import { callHook } from './callbacks/dispatch.js';
 import { connect, type Connection, type ConnectorOptions } from './connector.js';
 import { readCheckpoint, restoreCheckpoint, saveCheckpoint, assignParams, type CheckpointState, type SaveFilter } from './checkpoint/state.js';
 import { readSafetensorsFile } from './checkpoint/safetensors.js';
-import { DataLoader } from './data/dataloader.js';
+import { DataLoader, type DataLoaderState } from './data/dataloader.js';
 import { ProgressReporter } from './launcher/progress-reporter.js';
 import type { Logger } from './loggers/logger.js';
-import { createLoggers } from './loggers/create.js';
+import { createLoggers, type LoggerResume } from './loggers/create.js';
+import { readCheckpointInfo } from './run-dir/checkpoints.js';
 import { isFabricModule, setupFabricModule, type FabricModule } from './module.js';
 import { getRngState, seedEverything, setRngState } from './seed.js';
 import { releasedError } from './strategies/sharded.js';
@@ -69,7 +70,7 @@ export class Fabric {
       this.connection = await connect(settings, tf, process.env);
       await this.connection.strategy.setup();
       const runDir = process.env.FABRIC_RUN_DIR;
-      this.loggers = this.isGlobalZero ? createLoggers(this.options.loggers ?? [], this.connection.config, runDir) : [];
+      this.loggers = this.isGlobalZero ? createLoggers(this.options.loggers ?? [], this.connection.config, runDir, this.loggerResume()) : [];
       // Only the launcher listens on the IPC channel; another parent (a test runner, a process manager) must not get our messages.
       this.reporter = process.env.FABRIC_CLI === '1' ? ProgressReporter.fromProcess(this.globalRank) : new ProgressReporter(this.globalRank, undefined);
       this.reporter.start(this.connection.accelerator.backend, () => tf.memory().numBytes);
@@ -117,6 +118,10 @@ export class Fabric {
   get logger(): Logger | undefined {
     return this.loggers[0];
   }
+  /** The checkpoint `fabric resume` started this run from; undefined on a fresh run. Restore with `await fabric.load(fabric.resumePath, state)`. */
+  get resumePath(): string | undefined {
+    return process.env.FABRIC_RESUME_PATH || undefined;
+  }
   /** Optimizer steps taken so far (by the first optimizer set up); the default step of `log`. */
   get globalStep(): number {
     const first = this.optimizers.values().next().value as FabricOptimizer | undefined;
@@ -155,7 +160,14 @@ export class Fabric {
   /** Gives each loader this rank's share of the data. */
   // `any`: each loader keeps its own item and batch types through the call.
   setupDataloaders<L extends DataLoader<any, any>[]>(...loaders: L): L {
-    for (const loader of loaders) loader.distribute(this.worldSize, this.globalRank);
+    for (const loader of loaders) {
+      loader.distribute(this.worldSize, this.globalRank);
+      if (this.dataloaders.includes(loader)) continue;
+      // Checkpoints save every loader set up here, in this order; a load that came first left their states waiting.
+      this.dataloaders.push(loader);
+      const waiting = this.pendingLoaderStates.shift();
+      if (waiting) loader.loadStateDict(waiting);
+    }
     return loaders;
   }
 
@@ -343,6 +355,7 @@ export class Fabric {
       backend: this.backend,
       tfjsVersion: tf.version.tfjs,
       savedAt: new Date().toISOString(),
+      ...this.resumeMeta(),
     };
     const sharded = this.strategy.sharded;
     if (sharded && this.worldSize > 1) {
@@ -390,6 +403,7 @@ export class Fabric {
     if (meta.globalStep !== undefined && this.optimizers.size === 0) this.stepOverride = meta.globalStep;
     if (meta.rng) setRngState(meta.rng);
     if (meta.precisionState) this.parts.precision.loadStateDict(meta.precisionState);
+    this.restoreResumeMeta(checkpoint.state.fabric);
     return rest;
   }
 
@@ -462,6 +476,40 @@ export class Fabric {
       paramSetFor: (model: unknown) => this.paramSets.get(model),
       optimizerFor: (optimizer: unknown) => this.optimizers.get(optimizer as tf.Optimizer) ?? [...this.optimizers.values()].find((o) => o === optimizer),
     };
+  }
+
+  // ---- resume: what every checkpoint holds besides the user's state (data position, loggers' step, run identity) ----
+  private readonly dataloaders: DataLoader<any, any>[] = [];
+  private pendingLoaderStates: DataLoaderState[] = [];
+
+  /** The resume part of a checkpoint's fabric meta. */
+  private resumeMeta(): Record<string, unknown> {
+    // What was logged up to this checkpoint must be on disk: a run killed later resumes from here and keeps it.
+    this.flushLoggers();
+    const loggerSteps = this.loggers.map((logger) => logger.lastStep).filter((step): step is number => step !== undefined);
+    return {
+      dataloaders: this.dataloaders.map((loader) => loader.stateDict()),
+      // -1: loggers that logged nothing yet; absent without loggers, so a resume falls back to the global step.
+      loggerStep: loggerSteps.length > 0 ? Math.max(...loggerSteps) : this.loggers.length > 0 ? -1 : undefined,
+      logCalls: this.logCalls,
+      runDir: process.env.FABRIC_RUN_DIR,
+      scriptSha256: process.env.FABRIC_SCRIPT_SHA256,
+    };
+  }
+
+  private restoreResumeMeta(meta: Record<string, unknown>): void {
+    const states = Array.isArray(meta.dataloaders) ? (meta.dataloaders as DataLoaderState[]) : [];
+    states.slice(0, this.dataloaders.length).forEach((state, i) => this.dataloaders[i].loadStateDict(state));
+    this.pendingLoaderStates = states.slice(this.dataloaders.length);
+    if (typeof meta.logCalls === 'number') this.logCalls = meta.logCalls;
+  }
+
+  /** On resume, the loggers drop what the killed run logged after the checkpoint. */
+  private loggerResume(): LoggerResume | undefined {
+    const path = this.resumePath;
+    if (!path) return undefined;
+    const { fabric } = readCheckpointInfo(path);
+    return { lastLoggedStep: fabric.loggerStep ?? fabric.globalStep ?? -1 };
   }
 }
 

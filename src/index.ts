@@ -2,7 +2,7 @@ export { Fabric, type FabricOptions, type TrainFn } from './fabric.js';
 export { adamw, AdamWOptimizer, type AdamWOptions } from './optim/adamw-optimizer.js';
 export { FabricOptimizer } from './wrappers/fabric-optimizer.js';
 export { ParamSet, type Trainable } from './wrappers/param-set.js';
-export { DataLoader, type Dataset, type DataLoaderOptions } from './data/dataloader.js';
+export { DataLoader, type Dataset, type DataLoaderOptions, type DataLoaderState } from './data/dataloader.js';
 export { DistributedSampler } from './data/distributed-sampler.js';
 export { tensorDataLoader } from './data/tensor-dataset.js';
 export { CsvLogger } from './loggers/csv.js';
@@ -19,3 +19,4 @@ export { readBrownCorpus, splitBrownDocuments, untagSentence, untagDocument, str
 export { readWikiText, joinWikiTextSplits, type WikiTextSplits, type ReadWikiTextOptions } from './data/text-wikitext.js';
 export type { Tf } from './accelerators/accelerator.js';
 export type { Tensor, Scalar, Variable, Optimizer, LayersModel } from '@tensorflow/tfjs';
+export { ModelCheckpoint, type ModelCheckpointOptions } from './callbacks/checkpoint.js';

@@ -10,7 +10,7 @@ import { launchRun } from '../../src/launcher/launch-run.js';
 import { chooseRunObserver } from '../../src/tui/choose-observer.js';
 
 /** One string flag per config key, generated from the schema so help, YAML and env never disagree. */
-const configFlags = Object.fromEntries(
+export const configFlags = Object.fromEntries(
   CONFIG_KEYS.map((key) => {
     const spec = CONFIG_SCHEMA[key];
     const description = `${spec.description} [env: ${spec.env}] [default: ${String(spec.default)}]`;

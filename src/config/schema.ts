@@ -74,7 +74,19 @@ export interface FabricConfig {
   tokenFile: string | null;
   /** Run without authenticating connections between ranks (explicit opt-out). */
   insecure: boolean;
+  /** ModelCheckpoint defaults: save every N optimizer steps (null: not by steps). */
+  checkpointEveryNSteps: number | null;
+  /** ModelCheckpoint defaults: save at the end of every epoch. */
+  checkpointEveryEpoch: boolean;
+  /** ModelCheckpoint defaults: keep the K newest checkpoints (null: keep all); the best by checkpointMonitor is always kept. */
+  checkpointKeepLast: number | null;
+  /** ModelCheckpoint defaults: metric that ranks checkpoints (null: none). */
+  checkpointMonitor: string | null;
+  checkpointMode: CheckpointMode;
 }
+
+export const CHECKPOINT_MODES = ['min', 'max'] as const;
+export type CheckpointMode = (typeof CHECKPOINT_MODES)[number];
 
 export type ConfigKey = keyof FabricConfig;
 
@@ -98,6 +110,11 @@ export const DEFAULT_CONFIG: FabricConfig = Object.freeze({
   collectiveTimeout: 1800,
   tokenFile: null,
   insecure: false,
+  checkpointEveryNSteps: null,
+  checkpointEveryEpoch: false,
+  checkpointKeepLast: null,
+  checkpointMonitor: null,
+  checkpointMode: 'min',
 });
 
 /** How a key's raw value (YAML value, flag or env string) is parsed; see `validate.ts`. */
@@ -226,6 +243,22 @@ export const CONFIG_SCHEMA: { readonly [K in ConfigKey]: ConfigKeySpec<K> } = Ob
     nullable: true,
   }),
   insecure: defineKey('insecure', 'Do not authenticate connections between ranks (only on a network you trust).', '<true|false>', { kind: 'boolean' }),
+  checkpointEveryNSteps: defineKey('checkpointEveryNSteps', 'ModelCheckpoint: save to <run dir>/checkpoints/step_<S> every N optimizer steps.', '<n|none>', {
+    kind: 'integer',
+    min: 1,
+    nullable: true,
+  }),
+  checkpointEveryEpoch: defineKey('checkpointEveryEpoch', 'ModelCheckpoint: save at the end of every epoch.', '<true|false>', { kind: 'boolean' }),
+  checkpointKeepLast: defineKey('checkpointKeepLast', 'ModelCheckpoint: keep only the K newest checkpoints (the best by --checkpoint-monitor is kept too).', '<k|none>', {
+    kind: 'integer',
+    min: 1,
+    nullable: true,
+  }),
+  checkpointMonitor: defineKey('checkpointMonitor', 'ModelCheckpoint: metric whose best checkpoint is always kept.', '<metric|none>', { kind: 'text', nullable: true }),
+  checkpointMode: defineKey('checkpointMode', 'ModelCheckpoint: whether a lower (min) or higher (max) monitored metric is better.', '<min|max>', {
+    kind: 'choice',
+    choices: CHECKPOINT_MODES,
+  }),
 });
 
 /** All keys in the order help output should list them. */

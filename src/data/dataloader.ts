@@ -17,6 +17,15 @@ export interface DataLoaderOptions<T, B> {
   disposeBatch?: (batch: B) => void;
 }
 
+/** Where a loader stands, as saved in checkpoints: the epoch, and how many batches of it were handed out. */
+export interface DataLoaderState {
+  epoch: number;
+  batchesSeen: number;
+  /** What a batch meant when saved, so a position can be carried over to another batch size or world size. */
+  batchSize: number;
+  numReplicas: number;
+}
+
 /**
  * Batches a dataset, optionally shuffled with a seed. Iterate with `for` or `for await`; each full pass
  * advances the epoch, which reshuffles. `fabric.setupDataloaders` gives it the rank's share of the data.
@@ -24,6 +33,10 @@ export interface DataLoaderOptions<T, B> {
 export class DataLoader<T, B = T[]> implements Iterable<B>, AsyncIterable<B> {
   readonly batchSize: number;
   private sampler: DistributedSampler;
+  /** Batches of the current pass handed out so far (what a checkpoint records). */
+  private batchesSeen = 0;
+  /** Set by loadStateDict: the next pass starts after this many batches, the ones the saved run already trained on. */
+  private resumeAt = 0;
   private readonly collate: (items: T[], indices: number[]) => B;
 
   constructor(
@@ -52,6 +65,8 @@ export class DataLoader<T, B = T[]> implements Iterable<B>, AsyncIterable<B> {
 
   /** Sets the epoch used for shuffling the next pass (it also advances by one after every full pass). */
   setEpoch(epoch: number): void {
+    // A restored position belongs to the restored epoch; choosing another epoch starts that one from its first batch.
+    if (epoch !== this.sampler.epoch) this.resumeAt = this.batchesSeen = 0;
     this.sampler.setEpoch(epoch);
   }
 
@@ -64,12 +79,17 @@ export class DataLoader<T, B = T[]> implements Iterable<B>, AsyncIterable<B> {
   *[Symbol.iterator](): Iterator<B> {
     const indices = this.sampler.indices();
     const batches = this.length;
+    // The order depends only on (seed, epoch), so skipping the first batches continues a saved pass exactly.
+    const first = Math.min(this.resumeAt, batches);
+    this.resumeAt = 0;
+    this.batchesSeen = first;
     let previous: B | undefined;
     try {
-      for (let b = 0; b < batches; b++) {
+      for (let b = first; b < batches; b++) {
         if (previous !== undefined) this.options.disposeBatch?.(previous);
         const batchIndices = indices.slice(b * this.batchSize, (b + 1) * this.batchSize);
         previous = this.collate(batchIndices.map((i) => itemAt(this.dataset, i)), batchIndices);
+        this.batchesSeen = b + 1;
         yield previous;
       }
     } finally {
@@ -77,6 +97,24 @@ export class DataLoader<T, B = T[]> implements Iterable<B>, AsyncIterable<B> {
     }
     // A finished pass always moves on, whether or not the user set this pass's epoch.
     this.sampler.setEpoch(this.sampler.epoch + 1);
+    this.batchesSeen = 0;
+  }
+
+  /** The epoch and the batches of it already handed out; fabric.save records this for loaders set up through Fabric. */
+  stateDict(): DataLoaderState {
+    return { epoch: this.epoch, batchesSeen: this.batchesSeen, batchSize: this.batchSize, numReplicas: this.sampler.options.numReplicas };
+  }
+
+  /**
+   * Continues where `state` stood: the next pass is epoch `state.epoch` and starts after the batches already seen.
+   * With another batch size or number of ranks the position is carried over in samples, rounded down to a whole batch.
+   */
+  loadStateDict(state: DataLoaderState): void {
+    const samplesPerBatch = this.batchSize * this.sampler.options.numReplicas;
+    const samplesSeen = state.batchesSeen * state.batchSize * state.numReplicas;
+    this.sampler.setEpoch(state.epoch);
+    this.batchesSeen = Math.floor(samplesSeen / samplesPerBatch);
+    this.resumeAt = this.batchesSeen;
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<B> {

@@ -6,7 +6,8 @@ import type { FabricConfig } from '../config/schema.js';
 import type { DetectedEnvironment } from '../environments/environment.js';
 import { detectEnvironment, validateAgainstFlags } from '../environments/registry.js';
 import { FabricUserError } from '../errors.js';
-import { createRunDir, writeRunInfo, type RunInfo, type RunPaths } from '../run-dir/run-dir.js';
+import { sha256File, type CheckpointInfo } from '../run-dir/checkpoints.js';
+import { createRunDir, writeRunInfo, type ResumeRecord, type RunInfo, type RunPaths } from '../run-dir/run-dir.js';
 import { assertPortFree, pickFreePort } from './ports.js';
 import type { RunObserver } from './observer.js';
 import { RunSupervisor } from './supervisor.js';
@@ -24,6 +25,17 @@ export interface LaunchOptions {
   onSupervisor?: (supervisor: RunSupervisor) => void;
   /** The launcher's environment (FABRIC_TOKEN is read from it). */
   env?: NodeJS.ProcessEnv;
+  /** `fabric resume`: continue this run in its own directory from the checkpoint (ranks get FABRIC_RESUME_PATH). */
+  resume?: ResumeLaunch;
+}
+
+export interface ResumeLaunch {
+  checkpoint: CheckpointInfo;
+  run: RunPaths;
+  /** run.json as the run left it. */
+  previous: RunInfo;
+  /** Config keys the resume changed (recorded in run.json). */
+  overrides: Record<string, unknown>;
 }
 
 export interface LaunchResult {
@@ -55,23 +67,35 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
   const token = worldSize > 1 ? resolveToken(config, env, cluster.externallyLaunched) : undefined;
   if (worldSize > 1 && config.insecure) options.observer.notice('tfjs-fabric: warning: --insecure: connections between ranks are not authenticated; anyone who can reach the ports can join or disturb this run.');
 
-  const run = createRunDir(path.resolve(options.cwd, config.rootDir), config.name);
-  const info: RunInfo = {
-    command: options.command,
-    script,
+  const resume = options.resume;
+  const run = resume ? resume.run : createRunDir(path.resolve(options.cwd, config.rootDir), config.name);
+  const startTime = new Date().toISOString();
+  const scriptSha256 = sha256File(script);
+  const current = {
     scriptArgs: options.scriptArgs,
     config: { ...config, mainPort: mainPort ?? config.mainPort },
     configSources: sources,
     versions: options.versions,
     worldSize,
-    startTime: new Date().toISOString(),
-    status: 'running',
-    cwd: options.cwd,
+    status: 'running' as const,
+    scriptSha256,
   };
+  // A resume keeps the run's first command and start time, and adds itself to the run's list of resumes.
+  const resumeRecord: ResumeRecord | undefined = resume && {
+    command: options.command,
+    checkpoint: resume.checkpoint.dir,
+    step: resume.checkpoint.fabric.globalStep ?? null,
+    overrides: resume.overrides,
+    startTime,
+    status: 'running',
+  };
+  const info: RunInfo = resume
+    ? { ...resume.previous, ...current, exitCode: undefined, failedRank: undefined, endTime: undefined, resumes: [...(resume.previous.resumes ?? []), resumeRecord!] }
+    : { command: options.command, script, ...current, startTime, cwd: options.cwd };
   writeRunInfo(run, info);
   if (cluster.externallyLaunched) options.observer.notice(`tfjs-fabric: rank ${cluster.globalRank} of ${worldSize}, started by ${cluster.launchedBy}`);
 
-  const baseEnv = rankBaseEnv(options, env, script, run, worldSize, mainPort, token, { nodeRank, mainAddress: cluster.externallyLaunched ? cluster.mainAddress : config.mainAddress });
+  const baseEnv = { ...rankBaseEnv(options, env, script, run, worldSize, mainPort, token, { nodeRank, mainAddress: cluster.externallyLaunched ? cluster.mainAddress : config.mainAddress }), FABRIC_SCRIPT_SHA256: scriptSha256 };
   const ranks = Array.from({ length: devices }, (_, offset) => {
     const rank = firstRank + offset;
     const local = layout.firstLocalRank + offset;
@@ -81,17 +105,20 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
     return { rank, env: rankEnv, logPath: run.rankLog(rank) };
   });
   const logPaths = Object.fromEntries(ranks.map((r) => [r.rank, r.logPath]));
-  options.observer.runStarted({ runDir: run.dir, script, worldSize, localRanks: ranks.map((r) => r.rank), liveRank: firstRank, config: info.config, startTime: Date.parse(info.startTime), logPaths });
+  options.observer.runStarted({ runDir: run.dir, script, worldSize, localRanks: ranks.map((r) => r.rank), liveRank: firstRank, config: info.config, startTime: Date.parse(startTime), logPaths });
   const supervisor = new RunSupervisor({ ranks, cwd: options.cwd, liveRank: firstRank, observer: options.observer, progressPath: run.progress, stallTimeoutSec: config.stallTimeout });
   options.onSupervisor?.(supervisor);
   const result = await supervisor.run();
   const status: RunInfo['status'] = result.exitCode === 0 ? 'finished' : result.interrupted ? 'interrupted' : 'failed';
-  writeRunInfo(run, { ...info, status, exitCode: result.exitCode, failedRank: result.failedRank, endTime: new Date().toISOString() });
+  const endTime = new Date().toISOString();
+  const ended = { status, exitCode: result.exitCode };
+  const resumes = resumeRecord ? [...info.resumes!.slice(0, -1), { ...resumeRecord, ...ended, endTime }] : info.resumes;
+  writeRunInfo(run, { ...info, ...ended, failedRank: result.failedRank, endTime, resumes });
   options.observer.runEnded({
     exitCode: result.exitCode,
     status,
     failedRank: result.failedRank,
-    seconds: (Date.now() - Date.parse(info.startTime)) / 1000,
+    seconds: (Date.now() - Date.parse(startTime)) / 1000,
     runDir: run.dir,
     metricsCsv: run.metricsCsv,
     checkpoints: run.checkpoints,
@@ -182,6 +209,7 @@ function rankBaseEnv(
     FABRIC_CONFIG_ORIGINS: JSON.stringify(origins),
     FABRIC_RUN_DIR: run.dir,
     FABRIC_SCRIPT: script,
+    FABRIC_RESUME_PATH: options.resume?.checkpoint.dir ?? '',
     FABRIC_SCRIPT_ARGS: JSON.stringify(options.scriptArgs),
     FABRIC_SEED: config.seed === null ? '' : String(config.seed),
     FABRIC_TOKEN: token ?? '',

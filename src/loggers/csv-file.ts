@@ -93,6 +93,45 @@ export function dropTornTail(file: string): void {
   }
 }
 
+/**
+ * Cuts `file` before its first row whose step is above `lastKeptStep` (a resumed run logs those steps again) and
+ * returns the last row kept, with its byte offset. Rows hold numbers only, so splitting on commas is enough.
+ */
+export function truncateRowsAfterStep(file: string, headerBytes: number, lastKeptStep: number): { offset: number; cells: string[] } | undefined {
+  const size = fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+  if (size <= headerBytes) return undefined;
+  const fd = fs.openSync(file, 'r+');
+  let lastKept: { offset: number; cells: string[] } | undefined;
+  try {
+    const chunk = Buffer.alloc(CHUNK_BYTES);
+    let lineStart = headerBytes;
+    let carry = '';
+    for (let position = headerBytes; position < size; ) {
+      const n = fs.readSync(fd, chunk, 0, Math.min(CHUNK_BYTES, size - position), position);
+      if (n === 0) break;
+      let from = 0;
+      for (let i = 0; i < n; i++) {
+        if (chunk[i] !== NEWLINE) continue;
+        const line = carry + chunk.toString('latin1', from, i);
+        const step = Number(line.slice(0, line.indexOf(',') >>> 0));
+        if (Number.isFinite(step) && step > lastKeptStep) {
+          fs.ftruncateSync(fd, lineStart);
+          return lastKept;
+        }
+        lastKept = { offset: lineStart, cells: line.split(',') };
+        lineStart = position + i + 1;
+        from = i + 1;
+        carry = '';
+      }
+      carry += chunk.toString('latin1', from, n);
+      position += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return lastKept;
+}
+
 export interface WiderHeaderRewrite {
   /** The new header record, newline included. */
   header: string;

@@ -4,7 +4,7 @@ import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { FabricUserError } from '../errors.js';
 import { writeFileAtomicSync } from '../run-dir/atomic-file.js';
-import { dropTornTail, readCsvHeader, rewriteWithWiderHeader } from './csv-file.js';
+import { dropTornTail, readCsvHeader, rewriteWithWiderHeader, truncateRowsAfterStep } from './csv-file.js';
 import type { Logger } from './logger.js';
 
 export interface CsvLoggerOptions {
@@ -13,6 +13,8 @@ export interface CsvLoggerOptions {
   /** Buffered distinct steps before rows are appended to the file (default 100). */
   flushEveryNSteps?: number;
   fileName?: string;
+  /** Set when a run resumes from a checkpoint: rows for later steps are removed first, since the run logs them again. */
+  keepStepsUpTo?: number;
 }
 
 interface Row {
@@ -27,6 +29,14 @@ export function formatMetricValue(value: number | undefined): string {
   if (value === Infinity) return 'inf';
   if (value === -Infinity) return '-inf';
   return String(value);
+}
+
+/** Reads a cell back (formatMetricValue's inverse). */
+function parseMetricValue(cell: string): number {
+  if (cell === 'nan') return Number.NaN;
+  if (cell === 'inf') return Infinity;
+  if (cell === '-inf') return -Infinity;
+  return Number(cell);
 }
 
 /**
@@ -52,6 +62,8 @@ export class CsvLogger implements Logger {
   /** Set while a re-opened row sits in `pending`: the next write replaces the file from this byte on. */
   private replaceFrom: number | undefined;
   private closed = false;
+  /** The highest step logged so far (or kept on resume); checkpoints record it. */
+  lastStep: number | undefined;
 
   constructor(options: CsvLoggerOptions) {
     const every = options.flushEveryNSteps ?? 100;
@@ -65,11 +77,14 @@ export class CsvLogger implements Logger {
     this.dir = options.dir;
     this.metricsFile = path.join(options.dir, options.fileName ?? 'metrics.csv');
     this.hparamsFile = path.join(options.dir, 'hparams.yaml');
-    this.openExisting();
+    const keep = options.keepStepsUpTo;
+    if (keep !== undefined && !Number.isInteger(keep)) throw new FabricUserError(`CsvLogger got keepStepsUpTo=${String(keep)}, but it must be a whole number: the last step the resumed checkpoint had logged.`);
+    this.lastStep = keep;
+    this.openExisting(keep);
   }
 
-  /** On resume: keep the rows and header already there, and add after them. */
-  private openExisting(): void {
+  /** On resume: keep the rows and header already there (up to `keepStepsUpTo`), and add after them. */
+  private openExisting(keepStepsUpTo: number | undefined): void {
     dropTornTail(this.metricsFile);
     const header = readCsvHeader(this.metricsFile);
     if (!header) return;
@@ -79,9 +94,19 @@ export class CsvLogger implements Logger {
           `so CsvLogger cannot add rows to it. Move the file away or log to another folder.`,
       );
     }
+    const lastKept = keepStepsUpTo === undefined ? undefined : truncateRowsAfterStep(this.metricsFile, header.bytes, keepStepsUpTo);
     for (const column of header.columns.slice(1)) this.addColumn(column);
     this.fileColumnCount = this.columns.length;
     this.fileHeaderBytes = header.bytes;
+    // The checkpoint may have been saved in the middle of its step: metrics the resumed run logs for it join that row.
+    if (lastKept && Number(lastKept.cells[0]) === keepStepsUpTo) {
+      const values: Record<string, number> = {};
+      this.columns.forEach((column, i) => {
+        const cell = lastKept.cells[i + 1];
+        if (cell !== undefined && cell !== '') values[column] = parseMetricValue(cell);
+      });
+      this.lastWritten = { step: keepStepsUpTo, values, offset: lastKept.offset };
+    }
   }
 
   private addColumn(column: string): void {
@@ -117,6 +142,7 @@ export class CsvLogger implements Logger {
       }
     }
 
+    this.lastStep = Math.max(this.lastStep ?? step, step);
     let row = this.pending.at(-1);
     if (row?.step !== step) {
       if (this.pending.length === 0 && this.lastWritten?.step === step) {

@@ -96,6 +96,8 @@ export class TensorBoardLogger implements Logger {
   private readonly textTags = new Set<string>();
   private status: SessionStatus = 'success';
   private closed = false;
+  /** The highest step logged so far; on resume it starts just before resumeFromStep. */
+  lastStep: number | undefined;
 
   constructor(options: TensorBoardLoggerOptions) {
     const flushSeconds = options.flushSeconds ?? 5;
@@ -113,6 +115,7 @@ export class TensorBoardLogger implements Logger {
       );
     }
     this.resumeFromStep = resume;
+    this.lastStep = resume === undefined ? undefined : resume - 1;
     this.dir = options.dir;
     fs.mkdirSync(this.dir, { recursive: true });
     const earlierSeconds = earlierEventFileSeconds(this.dir);
@@ -163,6 +166,7 @@ export class TensorBoardLogger implements Logger {
       values.push({ tag, simpleValue: value });
     }
     if (values.length === 0) return;
+    this.lastStep = Math.max(this.lastStep ?? step, step);
     for (const { tag } of values) this.metricTags.add(tag);
     this.enqueue(encodeSummaryEvent(nowSeconds(), step, values));
   }

@@ -30,6 +30,24 @@ export interface RunInfo {
   /** The rank whose failure ended the run (first non-zero exit), when one did. */
   failedRank?: number;
   cwd: string;
+  /** sha256 of the script when this run (or its latest resume) started; `fabric resume` warns when it changed. */
+  scriptSha256?: string;
+  /** Each `fabric resume` of this run, oldest first; the run keeps its directory, so metrics continue in the same files. */
+  resumes?: ResumeRecord[];
+}
+
+/** One `fabric resume` of a run. */
+export interface ResumeRecord {
+  command: string[];
+  /** The checkpoint directory it started from, and that checkpoint's global step. */
+  checkpoint: string;
+  step: number | null;
+  /** Config keys the resume changed, with their new values (e.g. devices). */
+  overrides: Record<string, unknown>;
+  startTime: string;
+  endTime?: string;
+  status: RunInfo['status'];
+  exitCode?: number;
 }
 
 export interface RunEntry {

@@ -3,7 +3,7 @@
  * Run it with `fabric run model train.ts` (add `-- --epochs 30` to pass script arguments).
  */
 import { parseArgs } from 'node:util';
-import { Fabric, tensorDataLoader } from 'tfjs-fabric';
+import { Fabric, ModelCheckpoint, tensorDataLoader } from 'tfjs-fabric';
 
 export async function train(fabric: Fabric, args: string[]) {
   const { values } = parseArgs({
@@ -34,7 +34,15 @@ export async function train(fabric: Fabric, args: string[]) {
   fabric.logHyperparams({ epochs, batchSize, lr: Number(values.lr), hidden: 64 });
   fabric.setTotalSteps(epochs * loader.length);
 
-  for (let epoch = 0; epoch < epochs; epoch++) {
+  // Resuming: ModelCheckpoint saves `state` every 10 epochs (step_<S> in the run's checkpoints/, newest 2 plus the best
+  // by val_acc); `fabric resume <run dir>` restarts this script with fabric.resumePath set, and the load below restores
+  // it. Fabric itself restores the global step, the loader's epoch and position, the RNG and the loggers.
+  const state = { model: net, optimizer };
+  const checkpoints = new ModelCheckpoint(fabric, state, { keepLast: 2, monitor: 'val_acc', mode: 'max' });
+  fabric.callbacks.push(checkpoints);
+  if (fabric.resumePath) await fabric.load(fabric.resumePath, state);
+
+  for (let epoch = loader.epoch; epoch < epochs; epoch++) {
     for (const [x, y] of loader) {
       const loss = await fabric.backward(() => tf.losses.sigmoidCrossEntropy(y, net.apply(x) as tfTensor) as tfScalar);
       await optimizer.step();
@@ -46,6 +54,7 @@ export async function train(fabric: Fabric, args: string[]) {
       return tf.mean(tf.cast(tf.equal(predicted, tf.cast(yVal, 'bool')), 'float32')).dataSync()[0];
     });
     fabric.log('val_acc', accuracy);
+    if ((epoch + 1) % 10 === 0) await checkpoints.save({ val_acc: accuracy });
     if (epoch === epochs - 1 || (epoch + 1) % 10 === 0) fabric.print(`epoch ${epoch + 1}/${epochs}: validation accuracy ${(accuracy * 100).toFixed(1)}%`);
   }
   const checkpoint = `${fabric.config.rootDir}/checkpoint-final`;

@@ -163,6 +163,11 @@ describe('configToEnv / configFromEnv', () => {
     collectiveTimeout: 60,
     tokenFile: '/run/secrets/fabric-token',
     insecure: true,
+    checkpointEveryNSteps: 500,
+    checkpointEveryEpoch: true,
+    checkpointKeepLast: 3,
+    checkpointMonitor: 'val_loss',
+    checkpointMode: 'max',
   };
 
   it('writes FABRIC_* strings', () => {

@@ -150,3 +150,55 @@ describe('disposeBatch', () => {
     expect(disposed).toEqual([[0, 1]]);
   });
 });
+
+describe('state for checkpoints', () => {
+  it('records the epoch and the batches handed out, and a fresh loader continues the same order from there', () => {
+    const original = new DataLoader(range(20), { batchSize: 3, shuffle: true, seed: 5 });
+    const straight = [...original, ...original];
+    const saved = new DataLoader(range(20), { batchSize: 3, shuffle: true, seed: 5 });
+    [...saved];
+    const seen: number[][] = [];
+    for (const batch of saved) {
+      seen.push(batch);
+      if (seen.length === 4) break;
+    }
+    const state = saved.stateDict();
+    expect(state).toEqual({ epoch: 1, batchesSeen: 4, batchSize: 3, numReplicas: 1 });
+
+    const resumed = new DataLoader(range(20), { batchSize: 3, shuffle: true, seed: 5 });
+    resumed.loadStateDict(JSON.parse(JSON.stringify(state)));
+    const rest = [...resumed];
+    expect([...seen, ...rest]).toEqual(straight.slice(7));
+    // The resumed pass ends the epoch like a whole one: the next pass is epoch 2 from its first batch.
+    expect(resumed.stateDict()).toMatchObject({ epoch: 2, batchesSeen: 0 });
+    const epochTwo = new DataLoader(range(20), { batchSize: 3, shuffle: true, seed: 5 });
+    epochTwo.setEpoch(2);
+    expect([...resumed]).toEqual([...epochTwo]);
+  });
+
+  it('a state saved after the last batch of a pass yields nothing more in that epoch', () => {
+    const loader = new DataLoader(range(6), { batchSize: 2 });
+    const resumed = new DataLoader(range(6), { batchSize: 2 });
+    resumed.loadStateDict({ epoch: 0, batchesSeen: 3, batchSize: 2, numReplicas: 1 });
+    expect([...resumed]).toEqual([]);
+    expect(resumed.epoch).toBe(1);
+    expect([...resumed]).toEqual([...loader]);
+  });
+
+  it('carries the position over in samples when the batch size or the number of ranks changed', () => {
+    const loader = new DataLoader(range(40), { batchSize: 4 }).distribute(2, 0);
+    loader.loadStateDict({ epoch: 3, batchesSeen: 5, batchSize: 2, numReplicas: 4 });
+    // 5 batches x 2 samples x 4 ranks = 40 samples = 5 batches of 4 x 2 ranks
+    expect(loader.stateDict()).toEqual({ epoch: 3, batchesSeen: 5, batchSize: 4, numReplicas: 2 });
+  });
+
+  it('setEpoch to another epoch drops a restored position', () => {
+    const loader = new DataLoader(range(6), { batchSize: 2 });
+    loader.loadStateDict({ epoch: 2, batchesSeen: 2, batchSize: 2, numReplicas: 1 });
+    loader.setEpoch(2);
+    expect([...loader]).toEqual([[4, 5]]);
+    loader.loadStateDict({ epoch: 2, batchesSeen: 2, batchSize: 2, numReplicas: 1 });
+    loader.setEpoch(0);
+    expect([...loader]).toEqual([[0, 1], [2, 3], [4, 5]]);
+  });
+});

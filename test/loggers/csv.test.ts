@@ -261,3 +261,63 @@ describe('CsvLogger mistakes and lifecycle', () => {
     expect(readCsv()).toEqual([['step', 'loss'], ...[0, 1, 2, 3, 4].map((s) => [String(s), String(s)])]);
   });
 });
+
+describe('CsvLogger on resume (keepStepsUpTo)', () => {
+  it('drops the rows past the checkpoint step, then appends what the resumed run logs, byte for byte like one straight run', () => {
+    const straight = path.join(dir, 'straight');
+    const once = new CsvLogger({ dir: straight, flushEveryNSteps: 1 });
+    for (let step = 1; step <= 8; step++) once.logMetrics(step === 6 ? { loss: step / 10, acc: 1 } : { loss: step / 10 }, step);
+    once.close();
+
+    const interrupted = new CsvLogger({ dir, flushEveryNSteps: 1 });
+    for (let step = 1; step <= 7; step++) interrupted.logMetrics(step === 6 ? { loss: step / 10, acc: 1 } : { loss: step / 10 }, step);
+    interrupted.flush();
+    fs.appendFileSync(file, '7,0.'); // killed mid-write
+    const resumed = new CsvLogger({ dir, flushEveryNSteps: 1, keepStepsUpTo: 4 });
+    expect(resumed.lastStep).toBe(4);
+    expect(readCsv().map((row) => row[0])).toEqual(['step', '1', '2', '3', '4']);
+    for (let step = 5; step <= 8; step++) resumed.logMetrics(step === 6 ? { loss: step / 10, acc: 1 } : { loss: step / 10 }, step);
+    resumed.close();
+    expect(resumed.lastStep).toBe(8);
+    expect(fs.readFileSync(file, 'utf8')).toBe(fs.readFileSync(path.join(straight, 'metrics.csv'), 'utf8'));
+  });
+
+  it('keeps every row when none is past the step, and drops them all for a checkpoint that had logged nothing', () => {
+    const logger = new CsvLogger({ dir, flushEveryNSteps: 1 });
+    for (let step = 0; step < 3; step++) logger.logMetrics({ loss: step }, step);
+    logger.close();
+    new CsvLogger({ dir, keepStepsUpTo: 10 }).close();
+    expect(readCsv()).toHaveLength(4);
+    new CsvLogger({ dir, keepStepsUpTo: -1 }).close();
+    expect(readCsv()).toEqual([['step', 'loss']]);
+  });
+
+  it('reads rows longer than one read chunk', () => {
+    const logger = new CsvLogger({ dir, flushEveryNSteps: 1 });
+    const wide = Object.fromEntries(Array.from({ length: 4000 }, (_, i) => [`m${i}`, i + 0.123456789]));
+    for (let step = 1; step <= 5; step++) logger.logMetrics(wide, step);
+    logger.close();
+    new CsvLogger({ dir, keepStepsUpTo: 3 }).close();
+    expect(readCsv().map((row) => row[0])).toEqual(['step', '1', '2', '3']);
+  });
+});
+
+describe('CsvLogger on resume: the checkpoint step', () => {
+  it('merges metrics logged again for the checkpoint step into its row instead of adding a second one', () => {
+    const logger = new CsvLogger({ dir, flushEveryNSteps: 1 });
+    logger.logMetrics({ loss: 0.5 }, 1);
+    logger.logMetrics({ loss: 0.25 }, 2);
+    logger.flush(); // the checkpoint at step 2 flushes here
+    logger.logMetrics({ epoch: 1 }, 2); // logged after the save, in the same step
+    logger.logMetrics({ loss: 0.125 }, 3);
+    logger.close();
+    const straight = fs.readFileSync(file, 'utf8');
+
+    const resumed = new CsvLogger({ dir, flushEveryNSteps: 1, keepStepsUpTo: 2 });
+    resumed.logMetrics({ epoch: 1 }, 2);
+    resumed.logMetrics({ loss: 0.125 }, 3);
+    resumed.close();
+    expect(fs.readFileSync(file, 'utf8')).toBe(straight);
+    expect(readCsv()).toEqual([['step', 'loss', 'epoch'], ['1', '0.5', ''], ['2', '0.25', '1'], ['3', '0.125', '']]);
+  });
+});

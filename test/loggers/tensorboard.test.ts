@@ -219,9 +219,12 @@ describe('TensorBoardLogger resume', () => {
     const crashed = newLogger();
     for (let step = 0; step < 10; step++) crashed.logMetrics({ loss: step }, step);
     crashed.flush(); // the old process got to step 9, its last checkpoint was at step 5
+    expect(crashed.lastStep).toBe(9);
     const resumed = newLogger({ resumeFromStep: 6 });
+    expect(resumed.lastStep).toBe(5);
     for (let step = 6; step < 8; step++) resumed.logMetrics({ loss: 100 + step }, step);
     resumed.close();
+    expect(resumed.lastStep).toBe(7);
 
     expect(eventFiles(dir)).toEqual([crashed.file, resumed.file]);
     const events = readEvents(resumed.file);
