@@ -77,7 +77,7 @@ export async function train(fabric: Fabric, args: string[]) {
       module.log('loss', loss);
       await fabric.call('onTrainBatchEnd', loss, batchIndex++);
     }
-    const metrics = module.validationStep([xVal, yVal]);
+    const metrics = await fabric.withFullParams(module.model, () => module.validationStep([xVal, yVal]));
     await fabric.call('onTrainEpochEnd', epoch, epochs, metrics);
   }
   await fabric.call('onTrainEnd');

@@ -49,10 +49,13 @@ export async function train(fabric: Fabric, args: string[]) {
       optimizer.zeroGrad();
       fabric.log('loss', loss);
     }
-    const accuracy = tf.tidy(() => {
-      const predicted = tf.greater(net.predict(xVal) as tfTensor, 0);
-      return tf.mean(tf.cast(tf.equal(predicted, tf.cast(yVal, 'bool')), 'float32')).dataSync()[0];
-    });
+    // withFullParams matters under --strategy=fsdp only, where ranks keep a shard of the weights between steps.
+    const accuracy = await fabric.withFullParams(net, () =>
+      tf.tidy(() => {
+        const predicted = tf.greater(net.predict(xVal) as tfTensor, 0);
+        return tf.mean(tf.cast(tf.equal(predicted, tf.cast(yVal, 'bool')), 'float32')).dataSync()[0];
+      }),
+    );
     fabric.log('val_acc', accuracy);
     if ((epoch + 1) % 10 === 0) await checkpoints.save({ val_acc: accuracy });
     if (epoch === epochs - 1 || (epoch + 1) % 10 === 0) fabric.print(`epoch ${epoch + 1}/${epochs}: validation accuracy ${(accuracy * 100).toFixed(1)}%`);

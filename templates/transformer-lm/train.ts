@@ -46,10 +46,13 @@ export async function train(fabric: Fabric, args: string[]) {
   const evaluate = async (): Promise<number> => {
     let sum = 0;
     let count = 0;
-    for (const [x, y] of validLoader) {
-      sum += tf.tidy(() => model.loss(x, y).dataSync()[0]) * x.shape[0];
-      count += x.shape[0];
-    }
+    // withFullParams matters under --strategy=fsdp only, where ranks keep a shard of the weights between steps.
+    await fabric.withFullParams(params, () => {
+      for (const [x, y] of validLoader) {
+        sum += tf.tidy(() => model.loss(x, y).dataSync()[0]) * x.shape[0];
+        count += x.shape[0];
+      }
+    });
     // Every rank evaluated its own share: add up the loss sums and window counts of all ranks.
     const [totalSum, totalCount] = await fabric.allReduce(new Float32Array([sum, count]), 'sum');
     return totalSum / totalCount;
@@ -87,11 +90,13 @@ export async function train(fabric: Fabric, args: string[]) {
   }
   await save(step);
 
-  if (fabric.isGlobalZero) {
+  // Every rank takes part in gathering the weights (fsdp); rank 0 writes the sample.
+  await fabric.withFullParams(params, () => {
+    if (!fabric.isGlobalZero) return;
     const sample = generateSample(model, corpus.vocab, settings);
     fabric.print(`sample (temperature ${settings.temperature}, top-k ${settings.topK}):\n${sample}`);
     if (process.env.FABRIC_RUN_DIR) fs.writeFileSync(path.join(runDir, 'sample.txt'), `${sample}\n`);
-  }
+  });
   await fabric.barrier('sample');
   model.dispose();
 }
