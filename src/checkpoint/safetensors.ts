@@ -239,17 +239,20 @@ function checkedCount(values: { length: number }, shape: number[], what: string)
   }
 }
 
-function copyLittleEndian(values: Float32Array | Int32Array, set: (view: DataView, offset: number, value: number) => void): Uint8Array {
-  if (LITTLE_ENDIAN_HOST) return new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
+function copyLittleEndian(values: Float32Array | Int32Array, set: (view: DataView, offset: number, value: number) => void, share = false): Uint8Array {
+  if (LITTLE_ENDIAN_HOST) {
+    return share ? new Uint8Array(values.buffer, values.byteOffset, values.byteLength) : new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
+  }
   const out = new Uint8Array(values.byteLength);
   const view = new DataView(out.buffer);
   for (let i = 0; i < values.length; i++) set(view, i * 4, values[i]!);
   return out;
 }
 
-export function float32Entry(values: Float32Array, shape: number[]): SafetensorsEntry {
+/** With `share`, the entry views `values` instead of copying them: for arrays nobody changes while the entry is used (tfjs never mutates a tensor's data in place). */
+export function float32Entry(values: Float32Array, shape: number[], options: { share?: boolean } = {}): SafetensorsEntry {
   checkedCount(values, shape, 'F32');
-  return { dtype: 'F32', shape: [...shape], data: copyLittleEndian(values, (v, o, x) => v.setFloat32(o, x, true)) };
+  return { dtype: 'F32', shape: [...shape], data: copyLittleEndian(values, (v, o, x) => v.setFloat32(o, x, true), options.share) };
 }
 
 export function int32Entry(values: Int32Array, shape: number[]): SafetensorsEntry {

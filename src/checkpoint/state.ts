@@ -54,7 +54,8 @@ export interface ShardComm {
 export async function saveCheckpoint(dir: string, state: CheckpointState, context: CheckpointContext, fabricMeta: Record<string, unknown>, filter: SaveFilter = {}): Promise<void> {
   const plan = await planSave(state, context, filter);
   if (context.shards && context.shards.worldSize > 1) return saveSharded(dir, plan, context.shards, fabricMeta);
-  const { modelTensors, optimizerTensors } = plan;
+  const { optimizerTensors } = plan;
+  const modelTensors = materialize(plan.modelTensors);
   await writeDirectoryAtomically(dir, async (tmp) => {
     const checksums: Record<string, string> = {};
     if (modelTensors.size > 0) checksums[MODEL_FILE] = await writeSafetensorsFile(path.join(tmp, MODEL_FILE), modelTensors, { format: 'pt', producer: 'tfjs-fabric' });
@@ -67,14 +68,14 @@ export async function saveCheckpoint(dir: string, state: CheckpointState, contex
 interface SavePlan {
   manifest: Record<string, EntryManifest>;
   json: Record<string, unknown>;
-  /** Model and plain tensors in save order (a sharded save assigns each to one rank). */
-  modelTensors: Map<string, SafetensorsEntry>;
+  /** Model and plain tensors in save order, read from the backend only when written (a sharded save writes each on one rank). */
+  modelTensors: Map<string, LazyEntry>;
   optimizerTensors: Map<string, SafetensorsEntry>;
 }
 
 /** Sorts the user's state into model tensors, optimizer tensors and JSON, and builds the manifest. */
 async function planSave(state: CheckpointState, context: CheckpointContext, filter: SaveFilter): Promise<SavePlan> {
-  const modelTensors = new Map<string, SafetensorsEntry>();
+  const modelTensors = new Map<string, LazyEntry>();
   const optimizerTensors = new Map<string, SafetensorsEntry>();
   const manifest: Record<string, EntryManifest> = {};
   const json: Record<string, unknown> = {};
@@ -87,14 +88,14 @@ async function planSave(state: CheckpointState, context: CheckpointContext, filt
       const names: string[] = [];
       params.names.forEach((name, i) => {
         if (!keep(name, params.variables[i])) return;
-        modelTensors.set(`${key}.${name}`, tensorEntry(params.variables[i], context.modelFormat));
+        modelTensors.set(`${key}.${name}`, lazyEntry(params.variables[i], context.modelFormat));
         names.push(name);
       });
       manifest[key] = { kind: 'model', params: names };
     } else if (optimizer) {
       manifest[key] = sharded && optimizer.flat ? collectFlatOptimizer(key, optimizer, context.shards!, optimizerTensors) : await collectOptimizer(key, optimizer, optimizerTensors);
     } else if (value instanceof tf.Tensor) {
-      modelTensors.set(key, tensorEntry(value));
+      modelTensors.set(key, lazyEntry(value));
       manifest[key] = { kind: 'tensor' };
     } else {
       json[key] = toJson(key, value);
@@ -119,7 +120,7 @@ async function saveSharded(dir: string, plan: SavePlan, comm: ShardComm, fabricM
     try {
       const checksums: Record<string, string> = {};
       const modelFile = shardFileName('model', rank, worldSize);
-      checksums[modelFile] = await writeSafetensorsFile(path.join(tmp, modelFile), ownedModelTensors(plan.modelTensors, rank, worldSize), { format: 'pt', producer: 'tfjs-fabric' });
+      checksums[modelFile] = await writeSafetensorsFile(path.join(tmp, modelFile), materialize(ownedModelTensors(plan.modelTensors, rank, worldSize)), { format: 'pt', producer: 'tfjs-fabric' });
       if (plan.optimizerTensors.size > 0) {
         const optimizerFile = shardFileName('optimizer', rank, worldSize);
         checksums[optimizerFile] = await writeSafetensorsFile(path.join(tmp, optimizerFile), plan.optimizerTensors, { producer: 'tfjs-fabric' });
@@ -155,7 +156,7 @@ async function saveSharded(dir: string, plan: SavePlan, comm: ShardComm, fabricM
       const problem = failure(results);
       if (problem) throw new FabricUserError(problem);
       const checksums = Object.assign({}, ...results.map((r) => r.checksums)) as Record<string, string>;
-      const index: ModelIndex = { metadata: { total_size: [...plan.modelTensors.values()].reduce((n, e) => n + e.data.byteLength, 0) }, weight_map: {} };
+      const index: ModelIndex = { metadata: { total_size: [...plan.modelTensors.values()].reduce((n, e) => n + e.byteLength, 0) }, weight_map: {} };
       const names = [...plan.modelTensors.keys()];
       names.forEach((name, i) => (index.weight_map[name] = shardFileName('model', ownerOf(plan.modelTensors, i, worldSize), worldSize)));
       await fs.promises.writeFile(path.join(tmp, MODEL_INDEX_FILE), JSON.stringify(index, null, 2));
@@ -171,9 +172,23 @@ async function saveSharded(dir: string, plan: SavePlan, comm: ShardComm, fabricM
   await comm.broadcast({}, 0);
 }
 
+interface LazyEntry {
+  byteLength: number;
+  entry(): SafetensorsEntry;
+}
+
+function lazyEntry(tensor: tf.Tensor, halfFormat?: HalfFormat): LazyEntry {
+  const bytesPer = halfFormat && tensor.dtype === 'float32' ? 2 : 4;
+  return { byteLength: tensor.size * bytesPer, entry: () => tensorEntry(tensor, halfFormat) };
+}
+
+function materialize(lazy: Map<string, LazyEntry>): Map<string, SafetensorsEntry> {
+  return new Map([...lazy].map(([name, item]) => [name, item.entry()]));
+}
+
 /** Model tensors are written whole, each by the rank whose share of all their bytes holds the tensor's first element. */
-function ownerOf(tensors: Map<string, SafetensorsEntry>, index: number, worldSize: number): number {
-  const sizes = [...tensors.values()].map((e) => e.data.byteLength);
+function ownerOf(tensors: Map<string, LazyEntry>, index: number, worldSize: number): number {
+  const sizes = [...tensors.values()].map((e) => e.byteLength);
   const total = sizes.reduce((a, b) => a + b, 0);
   const start = sizes.slice(0, index).reduce((a, b) => a + b, 0);
   let owner = 0;
@@ -181,7 +196,7 @@ function ownerOf(tensors: Map<string, SafetensorsEntry>, index: number, worldSiz
   return owner;
 }
 
-function ownedModelTensors(tensors: Map<string, SafetensorsEntry>, rank: number, worldSize: number): Map<string, SafetensorsEntry> {
+function ownedModelTensors(tensors: Map<string, LazyEntry>, rank: number, worldSize: number): Map<string, LazyEntry> {
   return new Map([...tensors].filter((_, i) => ownerOf(tensors, i, worldSize) === rank));
 }
 
@@ -443,7 +458,8 @@ function optimizerOf(value: unknown, context: CheckpointContext): FabricOptimize
 
 function tensorEntry(tensor: tf.Tensor, halfFormat?: HalfFormat): SafetensorsEntry {
   if (halfFormat && tensor.dtype === 'float32') return halfEntry(tensor.dataSync() as Float32Array, tensor.shape, halfFormat);
-  return tensor.dtype === 'int32' ? int32Entry(tensor.dataSync() as Int32Array, tensor.shape) : float32Entry(tensor.dataSync() as Float32Array, tensor.shape);
+  // dataSync gives a copy (wasm) or data tfjs never mutates in place (cpu), so the entry can share it.
+  return tensor.dtype === 'int32' ? int32Entry(tensor.dataSync() as Int32Array, tensor.shape) : float32Entry(tensor.dataSync() as Float32Array, tensor.shape, { share: true });
 }
 
 /** A BF16 / F16 safetensors entry (little-endian 16-bit patterns, rounded to nearest even); reading widens it back to float32. */
