@@ -31,3 +31,6 @@ console.log(`${workload.describe}; ${engine} on ${tf.getBackend()}: kernels ${to
 for (const [key, e] of [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)) {
   console.log(`  ${e.ms.toFixed(2).padStart(8)} ms ${((100 * e.ms) / total).toFixed(1).padStart(5)}%  x${String(e.calls).padEnd(3)} ${key}`);
 }
+const byName = new Map<string, number>();
+for (const k of info.kernels) byName.set(k.name, (byName.get(k.name) ?? 0) + (k.kernelTimeMs as number));
+console.log('by kernel:', [...byName.entries()].sort((a, b) => b[1] - a[1]).slice(0, 14).map(([n, ms]) => `${n} ${ms.toFixed(1)}`).join(', '));

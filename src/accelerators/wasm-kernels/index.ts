@@ -5,14 +5,24 @@
  */
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import type { Tf } from '../accelerator.js';
-import { createBatchMatMul, type StockKernels } from './batch-mat-mul.js';
+import { createBatchMatMul } from './batch-mat-mul.js';
+import { createCast } from './cast.js';
+import { createIdentity } from './identity.js';
+
+/** The stock wasm kernels ours may call. */
+const STOCK_KERNELS = ['BatchMatMul', 'Transpose', 'Identity', 'Cast'] as const;
+type StockKernels = Record<(typeof STOCK_KERNELS)[number], KernelFunc>;
 
 interface KernelOverride {
   kernelName: keyof StockKernels;
   create(stock: StockKernels): KernelFunc;
 }
 
-const OVERRIDES: KernelOverride[] = [{ kernelName: 'BatchMatMul', create: createBatchMatMul }];
+const OVERRIDES: KernelOverride[] = [
+  { kernelName: 'BatchMatMul', create: createBatchMatMul },
+  { kernelName: 'Identity', create: createIdentity },
+  { kernelName: 'Cast', create: createCast },
+];
 
 /** The stock configs we replaced, per tfjs instance (a process may hold more than one copy of tfjs). */
 const replaced = new WeakMap<object, Map<string, KernelConfig>>();
@@ -26,7 +36,7 @@ export function registerWasmKernels(tf: Tf): string[] {
   const done = replaced.get(engine) ?? new Map<string, KernelConfig>();
   replaced.set(engine, done);
   const stock = {} as StockKernels;
-  for (const name of ['BatchMatMul', 'Transpose'] as const) {
+  for (const name of STOCK_KERNELS) {
     const config = done.get(name) ?? tf.getKernel(name, 'wasm');
     if (!config) return [];
     stock[name] = config.kernelFunc;

@@ -16,6 +16,7 @@ export interface WasmBackend {
   dataIdMap: { get(dataId: object): WasmTensorData; delete(dataId: object): boolean };
   makeOutput(shape: number[], dtype: DataType, memoryOffset?: number): TensorInfo;
   disposeData(dataId: object, force?: boolean): boolean;
+  incRef(dataId: object): void;
   wasm: {
     cwrap(name: string, returnType: null, argTypes: string[]): (...args: unknown[]) => void;
     tfjs: { disposeData(id: number): void };
