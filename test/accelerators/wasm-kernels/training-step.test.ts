@@ -70,7 +70,7 @@ describe('a training step with our wasm kernels', () => {
       registerWasmKernels(tf);
       const model = make();
       const optimizer = tf.train.adam(1e-3);
-      const step = () => tf.dispose(optimizer.minimize(model.loss, true, model.variables));
+      const step = () => optimizer.minimize(model.loss, true, model.variables)?.dispose();
       step(); // creates Adam's slots
       const tensors = tf.memory().numTensors;
       const buffers = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
