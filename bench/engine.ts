@@ -70,6 +70,7 @@ function benchModel(model: string): void {
   const rates: Record<string, number[]> = { fabric: [], 'stock-wasm': [], 'stock-js': [], pytorch: [] };
   let ours: Result | undefined;
   const utilisation: number[] = [];
+  const peaks: number[] = [];
   for (let r = 0; r < rounds; r++) {
     for (const engine of ['fabric', 'stock-wasm', 'stock-js']) {
       const result = measure(model, engine);
@@ -77,29 +78,32 @@ function benchModel(model: string): void {
       if (engine === 'fabric') {
         ours = result;
         utilisation.push((result.stepsPerSecond * result.flopsPerStep!) / (result.peakGflops! * 1e9));
+        peaks.push(result.peakGflops!);
       }
     }
     const torch = measureTorch(model);
     if (torch) rates.pytorch.push(torch.stepsPerSecond);
   }
   const ourRate = median(rates.fabric);
-  const vsWasm = ourRate / median(rates['stock-wasm']);
+  // Ratios per round (engines measured back to back), then their median: steadier than a ratio of medians under load.
+  const perRound = (other: string) => median(rates.fabric.map((r, i) => r / rates[other][i]));
+  const vsWasm = perRound('stock-wasm');
   const target = TARGETS[model];
   console.log(`\n${ours!.describe}  (${(ours!.flopsPerStep! / 1e9).toFixed(3)} GFLOP of matmuls per step)`);
   console.log(`  stock tfjs, pure-JS cpu backend   ${fmt(rates['stock-js'])}`);
   console.log(`  stock tfjs, wasm backend          ${fmt(rates['stock-wasm'])}`);
   console.log(`  our engine through Fabric         ${fmt(rates.fabric)}   backend ${ours!.backend} + our kernels`);
   console.log(`  ours / stock wasm                 ${vsWasm.toFixed(2)}x  (${verdict(vsWasm, target.vsWasm)})`);
-  console.log(`  ours / stock pure-JS              ${(ourRate / median(rates['stock-js'])).toFixed(1)}x`);
-  const peak = ours!.peakGflops!;
+  console.log(`  ours / stock pure-JS              ${perRound('stock-js').toFixed(1)}x`);
   const u = median(utilisation);
   console.log(
-    `  utilisation                       ${(100 * u).toFixed(0)}%  (${((ourRate * ours!.flopsPerStep!) / 1e9).toFixed(1)} GFLOP/s of a ${peak.toFixed(1)} GFLOP/s plain matMul peak` +
+    `  utilisation                       ${(100 * u).toFixed(0)}%  (rounds: ${utilisation.map((x) => `${(100 * x).toFixed(0)}%`).join(', ')}; ` +
+      `${((ourRate * ours!.flopsPerStep!) / 1e9).toFixed(1)} GFLOP/s vs a ${median(peaks).toFixed(1)} GFLOP/s plain matMul peak` +
       `${target.utilisation ? `; ${verdict(u, target.utilisation)}` : ''})`,
   );
   if (rates.pytorch.length > 0) {
     console.log(`  PyTorch, 1 thread                 ${fmt(rates.pytorch)}`);
-    console.log(`  ours / PyTorch                    ${(ourRate / median(rates.pytorch)).toFixed(2)}x`);
+    console.log(`  ours / PyTorch                    ${perRound('pytorch').toFixed(2)}x`);
   } else {
     console.log(`  PyTorch: skipped (${PYTHON} has no torch)`);
   }
