@@ -51,7 +51,7 @@ export default class Env extends Command {
     for (const b of probe.backends) this.log(`  ${b.backend.padEnd(18)} ${b.package.padEnd(32)} ${b.loads ? 'yes' : 'no '}  ${b.detail}`);
     this.log(`  --accelerator=cpu  -> ${probe.cpu}`);
     this.log(`  --accelerator=auto -> ${probe.auto}`);
-    if (probe.wasmSimd !== undefined) this.log(`  wasm SIMD: ${probe.wasmSimd ? 'on' : 'off'}; wasm threads: off (tfjs cannot start its worker in Node)`);
+    if (probe.wasmSimd !== undefined) this.log(`  wasm SIMD: ${probe.wasmSimd ? 'on' : 'off'}; wasm threads: off (tfjs cannot start its worker in Node; use one rank per core: --devices auto)`);
     if (report.forcedBackend) this.log(`  FABRIC_TFJS_BACKEND=${report.forcedBackend}`);
     this.log('resolved config (flags > env > --config > ./fabric.config.yaml > defaults)');
     for (const [key, value] of Object.entries(resolved.config)) this.log(`  ${key.padEnd(22)} ${JSON.stringify(value).padEnd(20)} ${report.configSources[key]}`);

@@ -1,5 +1,6 @@
 import { FabricUserError } from '../errors.js';
 import { activateBackend, importOptional, type Accelerator, type ResolvedAccelerator, type Tf } from './accelerator.js';
+import { registerWasmKernels } from './wasm-kernels/index.js';
 
 /** The CPU backends in the order we prefer them: fastest first. */
 const CPU_BACKENDS = [
@@ -22,7 +23,7 @@ export const cpuAccelerator: Accelerator = {
     for (const candidate of CPU_BACKENDS) {
       if ((await candidate.load()) === undefined) continue;
       if (await activateBackend(tf, candidate.backend)) {
-        return { accelerator: 'cpu', backend: candidate.backend, reason: candidate.why };
+        return withFastKernels(tf, { accelerator: 'cpu', backend: candidate.backend, reason: candidate.why });
       }
     }
     throw new Error('No tfjs CPU backend could be activated, not even the pure-JS one.');
@@ -42,5 +43,12 @@ async function resolveForcedBackend(tf: Tf, forced: string): Promise<ResolvedAcc
     const install = backend === 'tensorflow' ? ' Install it with `npm install @tensorflow/tfjs-node`, or unset FABRIC_TFJS_BACKEND.' : ' Unset FABRIC_TFJS_BACKEND to pick the fastest available backend.';
     throw new FabricUserError(`FABRIC_TFJS_BACKEND=${forced} asks for the '${backend}' backend, but it could not be loaded.${install}`);
   }
-  return { accelerator: 'cpu', backend, reason: `forced by FABRIC_TFJS_BACKEND=${forced}` };
+  return withFastKernels(tf, { accelerator: 'cpu', backend, reason: `forced by FABRIC_TFJS_BACKEND=${forced}` });
+}
+
+/** On wasm, registers our faster kernels over the stock ones (only there: they call wasm internals) and says so. */
+function withFastKernels(tf: Tf, resolved: ResolvedAccelerator): ResolvedAccelerator {
+  if (resolved.backend !== 'wasm') return resolved;
+  const kernels = registerWasmKernels(tf);
+  return kernels.length === 0 ? resolved : { ...resolved, reason: `${resolved.reason}; tfjs-fabric's faster wasm kernels: ${kernels.join(', ')}` };
 }

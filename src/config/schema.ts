@@ -183,7 +183,7 @@ export const CONFIG_SCHEMA: { readonly [K in ConfigKey]: ConfigKeySpec<K> } = Ob
   }),
   devices: defineKey(
     'devices',
-    'Devices per node: a count, a comma-separated list of device indices, or auto.',
+    'Ranks per node: a count, a comma-separated list of device indices, or auto. Given explicitly, auto on cpu starts one rank per available core (each rank is single-threaded) and one rank on a GPU; left at its default it starts one rank.',
     '<n|0,2|auto>',
     { kind: 'devices' },
   ),

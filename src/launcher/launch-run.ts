@@ -8,6 +8,7 @@ import { detectEnvironment, validateAgainstFlags } from '../environments/registr
 import { FabricUserError } from '../errors.js';
 import { sha256File, type CheckpointInfo } from '../run-dir/checkpoints.js';
 import { createRunDir, writeRunInfo, type ResumeRecord, type RunInfo, type RunPaths } from '../run-dir/run-dir.js';
+import { autoDeviceCount } from './auto-devices.js';
 import { assertPortFree, pickFreePort } from './ports.js';
 import type { RunObserver } from './observer.js';
 import { RunSupervisor } from './supervisor.js';
@@ -60,7 +61,7 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
     mainAddress: given('mainAddress') ? config.mainAddress : undefined,
     mainPort: given('mainPort') && config.mainPort !== 'auto' ? config.mainPort : undefined,
   });
-  const layout = cluster.externallyLaunched ? externalLayout(cluster, config, given) : localLayout(config);
+  const layout = cluster.externallyLaunched ? externalLayout(cluster, config, given) : localLayout(config, given('devices'));
   const { devices, worldSize, firstRank, nodeRank } = layout;
   const mainPort = worldSize > 1 ? (layout.mainPort ?? (await resolveMainPort(config, sources.mainPort.origin))) : undefined;
   if (cluster.externallyLaunched && cluster.globalRank === 0 && mainPort !== undefined) await assertPortFree(cluster.mainAddress, mainPort, sources.mainPort.origin);
@@ -138,16 +139,17 @@ interface RankLayout {
   mainPort?: number;
 }
 
-/** Our own launcher: `devices` ranks on this node, numbered after the nodes before it. */
-function localLayout(config: FabricConfig): RankLayout {
-  const devices = devicesCount(config.devices);
+/** Our own launcher: `devices` ranks on this node, numbered after the nodes before it. Unset devices: one rank; `auto` asked for: see autoDeviceCount. */
+function localLayout(config: FabricConfig, devicesGiven: boolean): RankLayout {
+  const devices = devicesGiven && config.devices === 'auto' ? autoDeviceCount(config.accelerator) : devicesCount(config.devices);
   return { devices, worldSize: devices * config.numNodes, firstRank: config.nodeRank * devices, firstLocalRank: 0, nodeRank: config.nodeRank };
 }
 
 /** srun, mpirun, torchrun...: the cluster started this process as one rank; run just that one, after checking the flags agree. */
 function externalLayout(cluster: DetectedEnvironment, config: FabricConfig, given: (key: keyof FabricConfig) => boolean): RankLayout {
   validateAgainstFlags(cluster, {
-    devices: given('devices') ? devicesCount(config.devices) : (cluster.counts.perNode?.value ?? devicesCount(config.devices)),
+    // `auto` under a cluster launcher means whatever it started.
+    devices: given('devices') && config.devices !== 'auto' ? devicesCount(config.devices) : (cluster.counts.perNode?.value ?? devicesCount(config.devices)),
     numNodes: given('numNodes') ? config.numNodes : (cluster.counts.nodes?.value ?? config.numNodes),
   });
   return { devices: 1, worldSize: cluster.worldSize, firstRank: cluster.globalRank, firstLocalRank: cluster.localRank, nodeRank: cluster.nodeRank, mainPort: cluster.mainPort };

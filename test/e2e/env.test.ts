@@ -15,6 +15,7 @@ describe('fabric env', () => {
     expect(result.stdout).toMatch(/wasm\s+@tensorflow\/tfjs-backend-wasm\s+yes/);
     expect(result.stdout).toMatch(/tensorflow\s+@tensorflow\/tfjs-node\s+no/);
     expect(result.stdout).toContain('--accelerator=cpu  -> wasm');
+    expect(result.stdout).toMatch(/faster wasm kernels: BatchMatMul, Identity, Cast/);
     expect(result.stdout).toMatch(/seed\s+3\s+.*fabric\.config\.yaml:2:1/);
     expect(result.stdout).toMatch(/name\s+"from-env"\s+FABRIC_NAME/);
   });
