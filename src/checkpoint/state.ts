@@ -93,7 +93,9 @@ async function planSave(state: CheckpointState, context: CheckpointContext, filt
       });
       manifest[key] = { kind: 'model', params: names };
     } else if (optimizer) {
-      manifest[key] = sharded && optimizer.flat ? collectFlatOptimizer(key, optimizer, context.shards!, optimizerTensors) : await collectOptimizer(key, optimizer, optimizerTensors);
+      if (optimizer.flat && sharded) manifest[key] = collectFlatOptimizer(key, optimizer, context.shards!, optimizerTensors);
+      else if (optimizer.flat) manifest[key] = collectFusedOptimizer(key, optimizer, optimizerTensors);
+      else manifest[key] = await collectOptimizer(key, optimizer, optimizerTensors);
     } else if (value instanceof tf.Tensor) {
       modelTensors.set(key, lazyEntry(value));
       manifest[key] = { kind: 'tensor' };
@@ -198,6 +200,26 @@ function ownerOf(tensors: Map<string, LazyEntry>, index: number, worldSize: numb
 
 function ownedModelTensors(tensors: Map<string, LazyEntry>, rank: number, worldSize: number): Map<string, LazyEntry> {
   return new Map([...tensors].filter((_, i) => ownerOf(tensors, i, worldSize) === rank));
+}
+
+/** A fused (unsharded) flat optimizer's state, stored per parameter under the names a tfjs optimizer's state has. */
+function collectFusedOptimizer(key: string, optimizer: FabricOptimizer, out: Map<string, SafetensorsEntry>): EntryManifest {
+  const flat = optimizer.flat!;
+  const layout = FlatLayout.of(optimizer.params);
+  const state = (optimizer.flatState ??= flat.createState(layout.total));
+  out.set(`${key}.__iterations__`, int32Entry(Int32Array.of(state.iterations), []));
+  const slots = ['__iterations__'];
+  // Slot-major, as tfjs's getWeights lists them (all m, then all v), so a tfjs optimizer can load them back.
+  for (const slot of flat.slotNames) {
+    layout.unflatten(state.slots[slot]!, (i, values) => {
+      const name = `${layout.names[i]}/${slot}`;
+      out.set(`${key}.${name}`, float32Entry(values, layout.shapes[i]!));
+      slots.push(name);
+    });
+  }
+  const scalars = Object.keys(state.scalars).sort();
+  for (const name of scalars) out.set(`${key}.__scalar__/${name}`, float32Entry(Float32Array.of(state.scalars[name]!), []));
+  return { kind: 'optimizer', className: flat.className, config: optimizer.optimizer.getConfig(), slots, scalars };
 }
 
 /** A sharded optimizer's slots for this rank's range only; the manifest says which rank holds which range. */
@@ -375,7 +397,7 @@ async function restoreFlatOptimizer(optimizer: FabricOptimizer, key: string, man
     throw new FabricUserError(`Checkpoint entry '${key}' holds the state of a ${manifest.className} optimizer, but the optimizer passed to fabric.load is a ${flat.className}. Create the same optimizer type as when saving.`);
   }
   const layout = FlatLayout.of(optimizer.params);
-  const [start, end] = optimizer.sharded!.shardRange(optimizer.params);
+  const [start, end] = optimizer.sharded ? optimizer.sharded.shardRange(optimizer.params) : [0, layout.total];
   const state = flat.createState(end - start);
   if (manifest.sharded) {
     checkLayout(layout, manifest.sharded, checkpoint.dir);
@@ -398,7 +420,8 @@ async function restoreFlatOptimizer(optimizer: FabricOptimizer, key: string, man
     }
     for (const name of manifest.scalars) state.scalars[name] = entryToFloat32(get(`__scalar__/${name}`), name, file)[0]!;
     const iterations = get('__iterations__');
-    state.iterations = Number(entryToTensor(iterations, '__iterations__', file).dataSync()[0]);
+    const view = new DataView(iterations.data.buffer, iterations.data.byteOffset, iterations.data.byteLength);
+    state.iterations = iterations.dtype === 'I32' ? view.getInt32(0, true) : entryToFloat32(iterations, '__iterations__', file)[0]!;
   }
   optimizer.flatState = state;
 }

@@ -1,4 +1,4 @@
-import { f32, zeroSlots, type FlatOptimizer, type FlatOptimizerState } from './flat-optimizer.js';
+import { f32, rangesOf, zeroSlots, type FlatOptimizer, type FlatOptimizerState } from './flat-optimizer.js';
 
 export interface AdamConfig extends Record<string, number> {
   learningRate: number;
@@ -21,8 +21,9 @@ export class FlatAdam implements FlatOptimizer {
     return { slots: zeroSlots(this.slotNames, length), scalars: { accBeta1: f32(this.config.beta1), accBeta2: f32(this.config.beta2) }, iterations: 0 };
   }
 
-  step(params: Float32Array, grads: Float32Array, state: FlatOptimizerState): void {
-    this.decay(params);
+  step(params: Float32Array, grads: Float32Array, state: FlatOptimizerState, ranges?: readonly (readonly [number, number])[]): void {
+    const spans = rangesOf(params.length, ranges);
+    this.decay(params, spans);
     const { learningRate, epsilon } = this.config;
     const beta1 = f32(this.config.beta1);
     const beta2 = f32(this.config.beta2);
@@ -34,16 +35,18 @@ export class FlatAdam implements FlatOptimizer {
     const negLr = f32(-learningRate);
     const m = state.slots.m!;
     const v = state.slots.v!;
-    for (let i = 0; i < params.length; i++) {
-      const g = grads[i]!;
-      const mi = f32(f32(m[i]! * beta1) + f32(g * oneMinusBeta1));
-      const vi = f32(f32(v[i]! * beta2) + f32(f32(g * g) * oneMinusBeta2));
-      m[i] = mi;
-      v[i] = vi;
-      const mHat = f32(mi / correction1);
-      const vHat = f32(vi / correction2);
-      const update = f32(f32(mHat / f32(f32(Math.sqrt(vHat)) + eps)) * negLr);
-      params[i] = f32(update + params[i]!);
+    for (const [start, end] of spans) {
+      for (let i = start; i < end; i++) {
+        const g = grads[i]!;
+        const mi = f32(f32(m[i]! * beta1) + f32(g * oneMinusBeta1));
+        const vi = f32(f32(v[i]! * beta2) + f32(f32(g * g) * oneMinusBeta2));
+        m[i] = mi;
+        v[i] = vi;
+        const mHat = f32(mi / correction1);
+        const vHat = f32(vi / correction2);
+        const update = f32(f32(mHat / f32(f32(Math.sqrt(vHat)) + eps)) * negLr);
+        params[i] = f32(update + params[i]!);
+      }
     }
     state.scalars.accBeta1 = f32(state.scalars.accBeta1! * beta1);
     state.scalars.accBeta2 = f32(state.scalars.accBeta2! * beta2);
@@ -51,7 +54,7 @@ export class FlatAdam implements FlatOptimizer {
   }
 
   /** Decoupled weight decay happens before the Adam update (AdamW); plain Adam has none. */
-  protected decay(_params: Float32Array): void {}
+  protected decay(_params: Float32Array, _spans: readonly (readonly [number, number])[]): void {}
 }
 
 /** AdamW (Loshchilov & Hutter): p *= 1 - lr * weightDecay, then the Adam update; matches our tfjs AdamW. */
@@ -61,8 +64,8 @@ export class FlatAdamW extends FlatAdam {
     super(config);
   }
 
-  protected override decay(params: Float32Array): void {
+  protected override decay(params: Float32Array, spans: readonly (readonly [number, number])[]): void {
     const keep = f32(1 - this.config.learningRate * this.config.weightDecay);
-    for (let i = 0; i < params.length; i++) params[i] = f32(params[i]! * keep);
+    for (const [start, end] of spans) for (let i = start; i < end; i++) params[i] = f32(params[i]! * keep);
   }
 }

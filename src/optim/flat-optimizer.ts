@@ -20,11 +20,19 @@ export interface FlatOptimizer {
   /** The tfjs optimizer config (learning rate, betas, ...), as getConfig returns it. */
   readonly config: Record<string, number | boolean>;
   createState(length: number): FlatOptimizerState;
-  /** Updates `params` in place from `grads` (same length), advancing `state`. */
-  step(params: Float32Array, grads: Float32Array, state: FlatOptimizerState): void;
+  /**
+   * Updates `params` in place from `grads` (same length), advancing `state` by one step. With `ranges`, only
+   * the elements inside them change (as tfjs leaves variables without a gradient alone).
+   */
+  step(params: Float32Array, grads: Float32Array, state: FlatOptimizerState, ranges?: readonly (readonly [number, number])[]): void;
 }
 
 export const f32 = Math.fround;
+
+/** The ranges a step covers: all of it unless told otherwise. */
+export function rangesOf(length: number, ranges?: readonly (readonly [number, number])[]): readonly (readonly [number, number])[] {
+  return ranges ?? [[0, length]];
+}
 
 /** Fresh zeroed slots of `length` elements for each name. */
 export function zeroSlots(names: readonly string[], length: number): Record<string, Float32Array> {

@@ -27,3 +27,8 @@ export function flatOptimizerFor(optimizer: tf.Optimizer): FlatOptimizer {
       );
   }
 }
+
+/** The flat twin of a tfjs optimizer for the fused update, or undefined when it has none (that one keeps tfjs's own). */
+export function fusableOptimizer(optimizer: tf.Optimizer): FlatOptimizer | undefined {
+  return ['SGD', 'Momentum', 'Adam', 'AdamW'].includes(optimizer.getClassName()) ? flatOptimizerFor(optimizer) : undefined;
+}

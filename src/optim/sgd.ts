@@ -1,4 +1,4 @@
-import { f32, zeroSlots, type FlatOptimizer, type FlatOptimizerState } from './flat-optimizer.js';
+import { f32, rangesOf, zeroSlots, type FlatOptimizer, type FlatOptimizerState } from './flat-optimizer.js';
 
 /** Plain SGD, as tf.train.sgd: p += (-lr) * g. */
 export class FlatSgd implements FlatOptimizer {
@@ -10,9 +10,11 @@ export class FlatSgd implements FlatOptimizer {
     return { slots: {}, scalars: {}, iterations: 0 };
   }
 
-  step(params: Float32Array, grads: Float32Array, state: FlatOptimizerState): void {
+  step(params: Float32Array, grads: Float32Array, state: FlatOptimizerState, ranges?: readonly (readonly [number, number])[]): void {
     const c = f32(-this.config.learningRate);
-    for (let i = 0; i < params.length; i++) params[i] = f32(f32(c * grads[i]!) + params[i]!);
+    for (const [start, end] of rangesOf(params.length, ranges)) {
+      for (let i = start; i < end; i++) params[i] = f32(f32(c * grads[i]!) + params[i]!);
+    }
     state.iterations++;
   }
 }
@@ -27,17 +29,19 @@ export class FlatMomentum implements FlatOptimizer {
     return { slots: zeroSlots(this.slotNames, length), scalars: {}, iterations: 0 };
   }
 
-  step(params: Float32Array, grads: Float32Array, state: FlatOptimizerState): void {
+  step(params: Float32Array, grads: Float32Array, state: FlatOptimizerState, ranges?: readonly (readonly [number, number])[]): void {
     const c = f32(-this.config.learningRate);
     const m = f32(this.config.momentum);
     const acc = state.slots.momentum!;
     const nesterov = this.config.useNesterov;
-    for (let i = 0; i < params.length; i++) {
-      const g = grads[i]!;
-      const a = f32(f32(m * acc[i]!) + g);
-      acc[i] = a;
-      const direction = nesterov ? f32(g + f32(a * m)) : a;
-      params[i] = f32(f32(c * direction) + params[i]!);
+    for (const [start, end] of rangesOf(params.length, ranges)) {
+      for (let i = start; i < end; i++) {
+        const g = grads[i]!;
+        const a = f32(f32(m * acc[i]!) + g);
+        acc[i] = a;
+        const direction = nesterov ? f32(g + f32(a * m)) : a;
+        params[i] = f32(f32(c * direction) + params[i]!);
+      }
     }
     state.iterations++;
   }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { flatOptimizerFor } from '../optim/from-tfjs.js';
+import { FlatLayout } from '../optim/flat-layout.js';
+import { flatOptimizerFor, fusableOptimizer } from '../optim/from-tfjs.js';
 import type { FlatOptimizer, FlatOptimizerState } from '../optim/flat-optimizer.js';
 import { FullPrecision } from '../precision/full.js';
 import type { ShardedTraining } from '../strategies/strategy.js';
@@ -10,14 +11,17 @@ import type { ParamSet } from './param-set.js';
  * A tfjs optimizer bound to the parameters it updates. `step()` applies the gradients that
  * `fabric.backward` accumulated; `zeroGrad()` drops them. Gradients are always passed in the same
  * order, because tfjs optimizers key their slots (Adam's m and v) by position.
- * Under a sharded strategy the tfjs optimizer only lends its config: a flat-buffer twin updates this rank's
- * shard, and its state (`flatState`) covers that shard only.
+ * With a flat-buffer twin (`flat`: SGD, momentum, Adam, AdamW) the tfjs optimizer only lends its config: the
+ * twin updates all parameters in one fused pass over Float32Arrays, which on the wasm and pure-JS backends is
+ * about twice as fast as tfjs's per-variable kernels. Under a sharded strategy it updates this rank's shard only.
+ * Its state (`flatState`) replaces the tfjs optimizer's slots; checkpoints store it under the same names.
  */
 export class FabricOptimizer {
-  /** The flat-buffer optimizer used under zero1/zero2/fsdp. */
+  /** The flat-buffer optimizer: always under zero1/zero2/fsdp, and when `fused` was asked for. */
   readonly flat?: FlatOptimizer;
-  /** Its state for this rank's shard; made at the first step or by a checkpoint load. */
+  /** Its state (this rank's shard when sharded); made at the first step or by a checkpoint load. */
   flatState?: FlatOptimizerState;
+  private layout?: FlatLayout;
 
   constructor(
     readonly optimizer: tf.Optimizer,
@@ -25,15 +29,20 @@ export class FabricOptimizer {
     private readonly onStep: (optimizer: FabricOptimizer) => void = () => {},
     private readonly precision: Precision = new FullPrecision(),
     readonly sharded?: ShardedTraining,
+    options: { fused?: boolean } = {},
   ) {
     if (sharded) this.flat = flatOptimizerFor(optimizer);
+    else if (options.fused) this.flat = fusableOptimizer(optimizer);
   }
 
   /** Steps skipped because the gradients held inf/NaN (loss scaling). */
   skippedSteps = 0;
 
   async step(): Promise<void> {
+    // Learning-rate schedules set the tfjs optimizer's field; the flat twin follows it.
+    if (this.flat) this.flat.config.learningRate = this.optimizer.getConfig().learningRate as number;
     if (this.sharded) return this.shardedStep(this.sharded, this.flat!);
+    if (this.flat) return this.fusedStep(this.flat);
     const ordered: { name: string; tensor: tf.Tensor }[] = [];
     this.params.names.forEach((name, i) => {
       const grad = this.params.grads.get(name);
@@ -62,9 +71,37 @@ export class FabricOptimizer {
     this.onStep(this);
   }
 
-  /** Optimizer steps applied so far (tfjs counts them, and checkpoints restore the count). */
+  /** One pass over all parameters; variables without a gradient are left alone, as tfjs does. */
+  private fusedStep(flat: FlatOptimizer): void {
+    const layout = (this.layout ??= FlatLayout.of(this.params));
+    const variables = FlatLayout.variablesOf(this.params);
+    const gradOf = (i: number) => this.params.grads.get(layout.names[i]!)?.dataSync() as Float32Array | undefined;
+    const ranges: [number, number][] = [];
+    layout.names.forEach((name, i) => {
+      if (this.params.grads.has(name)) ranges.push([layout.offsets[i]!, layout.offsets[i]! + layout.sizes[i]!]);
+    });
+    if (ranges.length === 0) throw new Error('optimizer.step() found no gradients: call `await fabric.backward(() => loss)` first (or after zeroGrad()).');
+    const state = (this.flatState ??= flat.createState(layout.total));
+    const applied = this.precision.optimizerStep(() => {
+      const values = layout.copyRange((i) => (this.params.grads.has(layout.names[i]!) ? (variables[i]!.dataSync() as Float32Array) : undefined), 0, layout.total);
+      flat.step(values, layout.copyRange(gradOf, 0, layout.total), state, ranges);
+      layout.unflatten(values, (i, updated) => {
+        if (!this.params.grads.has(layout.names[i]!)) return;
+        const tensor = tf.tensor(updated, layout.shapes[i]);
+        variables[i]!.assign(tensor);
+        tensor.dispose();
+      });
+    }, this.params.trainable);
+    if (!applied) {
+      this.skippedSteps++;
+      return;
+    }
+    this.onStep(this);
+  }
+
+  /** Optimizer steps applied so far (counted by the flat twin or by tfjs; checkpoints restore the count). */
   get stepCount(): number {
-    return this.sharded ? (this.flatState?.iterations ?? 0) : this.optimizer.iterations;
+    return this.flat ? (this.flatState?.iterations ?? 0) : this.optimizer.iterations;
   }
 
   zeroGrad(): void {

@@ -5,11 +5,13 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeSafetensors, encodeSafetensors, entryToFloat32, readSafetensorsFile } from '../../src/checkpoint/safetensors.js';
-import { CHECKPOINT_FORMAT_VERSION, entryToTensor, halfEntry, type StateFile } from '../../src/checkpoint/state.js';
+import { CHECKPOINT_FORMAT_VERSION, entryToTensor, halfEntry, readCheckpoint, restoreCheckpoint, saveCheckpoint, type StateFile } from '../../src/checkpoint/state.js';
 import { FabricUserError } from '../../src/errors.js';
 import { Fabric } from '../../src/fabric.js';
 import { resetSeeding } from '../../src/seed.js';
-import type { FabricOptimizer } from '../../src/wrappers/fabric-optimizer.js';
+import { FlatLayout } from '../../src/optim/flat-layout.js';
+import { FabricOptimizer } from '../../src/wrappers/fabric-optimizer.js';
+import { ParamSet } from '../../src/wrappers/param-set.js';
 import { userErrorFrom } from '../helpers/user-error.js';
 
 const launched: Fabric[] = [];
@@ -63,7 +65,15 @@ async function trainedAdam(seed: number, steps = 5) {
 
 const values = (model: tf.LayersModel) => model.getWeights().map((w) => Array.from(w.dataSync()));
 
+/** Adam's state, wherever it lives: the fused flat optimizer's arrays (cut per parameter) or the tfjs optimizer's slots. */
 async function adamState(optimizer: FabricOptimizer) {
+  const flat = optimizer.flatState;
+  if (flat) {
+    const layout = FlatLayout.of(optimizer.params);
+    const slots: number[][] = [];
+    for (const slot of ['m', 'v']) layout.unflatten(flat.slots[slot]!, (_, v) => slots.push(Array.from(v)));
+    return { iterations: flat.iterations, slots, accBeta1: [flat.scalars.accBeta1!], accBeta2: [flat.scalars.accBeta2!] };
+  }
   const weights = await optimizer.optimizer.getWeights();
   const slots = weights.slice(1).map((w) => Array.from(w.tensor.dataSync()));
   weights[0].tensor.dispose();
@@ -104,6 +114,28 @@ describe('save -> load of a LayersModel with Adam', () => {
     expect(resumed).toEqual(uninterrupted);
     expect(values(model)).toEqual(values(reference.model));
     expect(await adamState(optimizer)).toEqual(await adamState(reference.optimizer));
+  });
+
+  it('moves Adam state between the fused flat optimizer and a tfjs optimizer in both directions', async () => {
+    const saved = await trainedAdam(11);
+    expect(saved.optimizer.flat).toBeDefined();
+    const dir = join(root, 'fused');
+    await saved.fabric.save(dir, { model: saved.model, optimizer: saved.optimizer });
+    const expected = await adamState(saved.optimizer);
+
+    // Into tfjs's own Adam (as on the tfjs-node backend), and from there back into a fused one.
+    const params = new ParamSet(tinyModel());
+    const plain = new FabricOptimizer(tf.train.adam(0.05), params);
+    const context = { paramSetFor: (m: unknown) => (m === params ? params : undefined), optimizerFor: () => undefined };
+    await restoreCheckpoint(await readCheckpoint(dir), { model: params, optimizer: plain }, context, true);
+    expect(await adamState(plain)).toEqual(expected);
+    const again = join(root, 'from-tfjs');
+    await saveCheckpoint(again, { model: params, optimizer: plain }, context, {});
+    const target = await launchFabric();
+    const [model, optimizer] = target.setup(tinyModel(), tf.train.adam(0.05));
+    await target.load(again, { model, optimizer });
+    expect(await adamState(optimizer)).toEqual(expected);
+    expect(values(model)).toEqual(values(saved.model));
   });
 
   it('leaks no tensors on save or on load into an optimizer that already has slots', async () => {
