@@ -71,26 +71,34 @@ export class FabricOptimizer {
     this.onStep(this);
   }
 
-  /** One pass over all parameters; variables without a gradient are left alone, as tfjs does. */
+  /**
+   * One update over all parameters, variable by variable on the arrays the backend hands out (no flat copy of
+   * all parameters): each variable's part of the state is a view into the flat state, and the step-wide scalars
+   * (iterations, Adam's beta powers) advance once. Variables without a gradient are left alone, as tfjs does.
+   */
   private fusedStep(flat: FlatOptimizer): void {
     const layout = (this.layout ??= FlatLayout.of(this.params));
     const variables = FlatLayout.variablesOf(this.params);
-    const gradOf = (i: number) => this.params.grads.get(layout.names[i]!)?.dataSync() as Float32Array | undefined;
-    const ranges: [number, number][] = [];
-    layout.names.forEach((name, i) => {
-      if (this.params.grads.has(name)) ranges.push([layout.offsets[i]!, layout.offsets[i]! + layout.sizes[i]!]);
-    });
-    if (ranges.length === 0) throw new Error('optimizer.step() found no gradients: call `await fabric.backward(() => loss)` first (or after zeroGrad()).');
     const state = (this.flatState ??= flat.createState(layout.total));
+    const updated = layout.names.map((name, i) => ({ i, grad: this.params.grads.get(name) })).filter((u) => u.grad !== undefined);
+    if (updated.length === 0) throw new Error('optimizer.step() found no gradients: call `await fabric.backward(() => loss)` first (or after zeroGrad()).');
+    const ownsCopies = tf.getBackend() === 'wasm';
     const applied = this.precision.optimizerStep(() => {
-      const values = layout.copyRange((i) => (this.params.grads.has(layout.names[i]!) ? (variables[i]!.dataSync() as Float32Array) : undefined), 0, layout.total);
-      flat.step(values, layout.copyRange(gradOf, 0, layout.total), state, ranges);
-      layout.unflatten(values, (i, updated) => {
-        if (!this.params.grads.has(layout.names[i]!)) return;
-        const tensor = tf.tensor(updated, layout.shapes[i]);
+      let after = state;
+      for (const { i, grad } of updated) {
+        const [start, end] = [layout.offsets[i]!, layout.offsets[i]! + layout.sizes[i]!];
+        const view = { slots: Object.fromEntries(Object.entries(state.slots).map(([k, v]) => [k, v.subarray(start, end)])), scalars: { ...state.scalars }, iterations: state.iterations };
+        // dataSync hands out a copy on wasm; on the pure-JS backend it is the tensor's own storage, so copy it there.
+        const raw = variables[i]!.dataSync() as Float32Array;
+        const values = ownsCopies ? raw : raw.slice();
+        flat.step(values, grad!.dataSync() as Float32Array, view);
+        const tensor = tf.tensor(values, layout.shapes[i]);
         variables[i]!.assign(tensor);
         tensor.dispose();
-      });
+        after = view;
+      }
+      state.scalars = after.scalars;
+      state.iterations = after.iterations;
     }, this.params.trainable);
     if (!applied) {
       this.skippedSteps++;
