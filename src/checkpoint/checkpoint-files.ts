@@ -48,6 +48,14 @@ export interface StateFile {
   json: Record<string, unknown>;
   fabric: Record<string, unknown>;
   checksums: Record<string, string>;
+  /** SHA-256 of this JSON without this field: a flipped bit in state.json itself is caught too. */
+  stateChecksum?: string;
+}
+
+/** The text of state.json: the state plus the checksum of its own JSON. */
+export function stateFileText(state: StateFile): string {
+  const { stateChecksum: _, ...body } = state;
+  return JSON.stringify({ ...body, stateChecksum: createHash('sha256').update(JSON.stringify(body)).digest('hex') }, null, 2);
 }
 
 export async function readStateFile(dir: string): Promise<StateFile> {
@@ -71,6 +79,14 @@ export async function readStateFile(dir: string): Promise<StateFile> {
     throw new FabricUserError(
       `Checkpoint '${dir}' has format version ${state.formatVersion}, written by a newer tfjs-fabric; this one reads up to version ${CHECKPOINT_FORMAT_VERSION}. Upgrade tfjs-fabric to load it.`,
     );
+  }
+  // Checked after the version: a newer writer may checksum differently.
+  if (state.stateChecksum !== undefined) {
+    const { stateChecksum, ...body } = state;
+    const actual = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+    if (actual !== stateChecksum) {
+      throw new FabricUserError(`Checkpoint file '${statePath}' was modified or corrupted after it was written (its contents no longer match the SHA-256 recorded inside it). Load an earlier checkpoint.`);
+    }
   }
   state.checksums ??= {};
   state.json ??= {};

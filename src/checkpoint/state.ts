@@ -19,6 +19,7 @@ import {
   readStateFile,
   readVerifiedSafetensors,
   shardFileName,
+  stateFileText,
   type EntryManifest,
   type ModelIndex,
   type ShardedOptimizerManifest,
@@ -108,7 +109,7 @@ async function planSave(state: CheckpointState, context: CheckpointContext, filt
 }
 
 async function writeStateFile(dir: string, stateFile: StateFile): Promise<void> {
-  await fs.promises.writeFile(path.join(dir, STATE_FILE), JSON.stringify(stateFile, null, 2));
+  await fs.promises.writeFile(path.join(dir, STATE_FILE), stateFileText(stateFile));
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { stateFileText } from '../../src/checkpoint/checkpoint-files.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually, fixture, isAlive, makeTempDir, normalizeMessage, removeTempDirs, runCli, runModel, snapshotTree, startCli } from '../helpers/cli.js';
 import { readScalars } from '../loggers/tfevents-reader.js';
@@ -143,7 +144,8 @@ describe('fabric resume: bad input', () => {
     const stateFile = path.join(checkpoint, 'state.json');
     const state = readJson(stateFile);
     state.fabric.scriptSha256 = 'ab'.repeat(32); // as if the script had other bytes when this checkpoint was written
-    fs.writeFileSync(stateFile, JSON.stringify(state));
+    fs.writeFileSync(stateFile, stateFileText(state)); // with state.json's own checksum redone, as the writer would have
+
     const result = await runCli(['resume', '--no-tui', checkpoint, '--', '--steps', '12'], { cwd, timeoutMs: 90_000 });
     expect(result.code, result.output).toBe(0);
     const message = normalizeMessage(result.stderr);

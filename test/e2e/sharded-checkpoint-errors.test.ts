@@ -71,6 +71,13 @@ describe('loading a damaged sharded checkpoint', () => {
     expect((await userErrorFrom(readCheckpoint(dir))).message).toMatch(/format version 99.*Upgrade tfjs-fabric/);
   });
 
+  it('catches a changed value in state.json itself, which carries its own checksum', async () => {
+    const dir = copy();
+    const stateFile = path.join(dir, 'state.json');
+    fs.writeFileSync(stateFile, fs.readFileSync(stateFile, 'utf8').replace('"step": 2', '"step": 3'));
+    expect((await userErrorFrom(readCheckpoint(dir))).message).toMatch(/state\.json' was modified or corrupted/);
+  });
+
   it('refuses a folder that is no checkpoint', async () => {
     expect((await userErrorFrom(readCheckpoint(cwd))).message).toMatch(/is not a tfjs-fabric checkpoint: it has no state\.json/);
   });
