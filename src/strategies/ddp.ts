@@ -1,5 +1,6 @@
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
+import { readFloat32 } from '../accelerators/tensor-view.js';
 import { ProcessGroup, type NumericArray } from '../collectives/process-group.js';
 import type { ClusterEnvironment } from '../environments/environment.js';
 import { fromHalfBits, toHalfBits, type HalfFormat } from '../precision/rounding.js';
@@ -187,7 +188,7 @@ export function flatten(tensors: tf.Tensor[]): { data: Float32Array; layout: Fla
   const data = new Float32Array(total);
   let offset = 0;
   for (const t of tensors) {
-    data.set(t.dataSync() as Float32Array, offset);
+    data.set(readFloat32(t), offset);
     offset += t.size;
   }
   return { data, layout: { shapes: tensors.map((t) => t.shape), dtype: 'float32' } };

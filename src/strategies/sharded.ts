@@ -4,6 +4,7 @@ import type { FlatOptimizer, FlatOptimizerState } from '../optim/flat-optimizer.
 import type { Precision } from '../precision/precision.js';
 import type { HalfFormat } from '../precision/rounding.js';
 import type { ParamSet } from '../wrappers/param-set.js';
+import { readFloat32 } from '../accelerators/tensor-view.js';
 import { DdpStrategy, type DdpOptions } from './ddp.js';
 import { FlatLayout } from '../optim/flat-layout.js';
 import type { ClusterEnvironment } from '../environments/environment.js';
@@ -76,7 +77,7 @@ export class ShardedStrategy extends DdpStrategy implements ShardedTraining {
       const offset = layout.offsets[i]!;
       for (const source of [grads.get(name), params.grads.get(name)]) {
         if (!source) continue;
-        const values = source.dataSync() as Float32Array;
+        const values = readFloat32(source);
         for (let j = 0; j < values.length; j++) local[offset + j]! += values[j]!;
       }
     });
@@ -133,7 +134,10 @@ export class ShardedStrategy extends DdpStrategy implements ShardedTraining {
   private gradientShard(params: ParamSet, layout: FlatLayout, start: number, end: number): Float32Array {
     if (this.stage === 'zero1') {
       if (params.grads.size === 0) throw noGradients();
-      return layout.copyRange((i) => params.grads.get(layout.names[i]!)?.dataSync() as Float32Array | undefined, start, end);
+      return layout.copyRange((i) => {
+        const grad = params.grads.get(layout.names[i]!);
+        return grad && readFloat32(grad);
+      }, start, end);
     }
     if (params.gradShard) return params.gradShard;
     if (params.grads.size > 0) {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readFloat32 } from '../accelerators/tensor-view.js';
 import { FlatLayout } from '../optim/flat-layout.js';
 import { flatOptimizerFor, fusableOptimizer } from '../optim/from-tfjs.js';
 import type { FlatOptimizer, FlatOptimizerState } from '../optim/flat-optimizer.js';
@@ -91,7 +92,8 @@ export class FabricOptimizer {
         // dataSync hands out a copy on wasm; on the pure-JS backend it is the tensor's own storage, so copy it there.
         const raw = variables[i]!.dataSync() as Float32Array;
         const values = ownsCopies ? raw : raw.slice();
-        flat.step(values, grad!.dataSync() as Float32Array, view);
+        // The gradient is only read, right now: a view into the backend's memory saves a copy.
+        flat.step(values, readFloat32(grad!), view);
         const tensor = tf.tensor(values, layout.shapes[i]);
         variables[i]!.assign(tensor);
         tensor.dispose();
