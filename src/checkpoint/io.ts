@@ -44,6 +44,16 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** A full disk or quota is the user's to fix: say so in one paragraph (the temp copy is already removed). */
+function outOfSpace(target: string, error: unknown): unknown {
+  const { code, path } = (error ?? {}) as NodeJS.ErrnoException;
+  if (code !== 'ENOSPC' && code !== 'EDQUOT') return error;
+  return new FabricUserError(
+    `Could not save the checkpoint '${target}': ${code === 'EDQUOT' ? 'the disk quota is exceeded' : 'no space left on the device'} (${code}` +
+      `${path ? ` while writing '${path}'` : ''}). Nothing was replaced: an earlier checkpoint at that path is intact. Free some space or save elsewhere.`,
+  );
+}
+
 /** A zombie counts as gone: a killed writer whose parent died too may stay unreaped where init does not reap. */
 async function processAlive(pid: number): Promise<boolean> {
   try {
@@ -109,7 +119,7 @@ export async function writeDirectoryAtomically(finalDir: string, write: (tmpDir:
     await fsyncTree(tmpDir);
   } catch (error) {
     await rm(tmpDir, { recursive: true, force: true });
-    throw error;
+    throw outOfSpace(target, error);
   }
 
   let asideDir: string | undefined;
