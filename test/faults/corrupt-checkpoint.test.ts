@@ -1,0 +1,68 @@
+/**
+ * Fault 5: damaged checkpoint bytes. A real 2-rank run saves a checkpoint; each case damages a copy (a byte
+ * flipped in a safetensors header, one in the tensor data, a file truncated) and loads it through fabric.load.
+ * Every case must fail with a FabricUserError naming the damaged file; a load that succeeds is a silently wrong model.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isFabricUserError } from '../../src/errors.js';
+import { makeTempDir, removeTempDirs } from '../helpers/cli.js';
+import { closeLoader, loadFaultTrainCheckpoint } from './checkpoint-contract.js';
+import { envCount, recordOutcome, rng, startFaultRun } from './harness.js';
+
+let good: string;
+beforeAll(async () => {
+  const run = startFaultRun({ args: ['--steps', '3', '--sleep-ms', '0', '--save-every', '3', '--ckpt-dir', 'ckpt'] });
+  const result = await run.cli.done;
+  expect(result.code, result.output).toBe(0);
+  good = path.join(run.ckpt, 'step_3');
+  expect(await loadFaultTrainCheckpoint(good)).toBe(3);
+}, 90_000);
+afterAll(async () => {
+  await closeLoader();
+  removeTempDirs();
+});
+
+type Damage = 'flip header' | 'flip data' | 'truncate';
+const FILES = ['model.safetensors', 'optimizer.safetensors'] as const;
+
+/** Applies `damage` to `file` at a seeded position; returns where, for the report. */
+function damageFile(file: string, damage: Damage, random: ReturnType<typeof rng>): string {
+  const bytes = fs.readFileSync(file);
+  const headerEnd = 8 + Number(bytes.readBigUInt64LE(0));
+  if (damage === 'truncate') {
+    const length = random.int(0, bytes.length - 1);
+    fs.truncateSync(file, length);
+    return `to ${length} of ${bytes.length} bytes`;
+  }
+  const at = damage === 'flip header' ? random.int(0, headerEnd - 1) : random.int(headerEnd, bytes.length - 1);
+  bytes[at] ^= 1 << random.int(0, 7);
+  fs.writeFileSync(file, bytes);
+  return `byte ${at}`;
+}
+
+describe('fault 5: corrupted checkpoint bytes', () => {
+  const cases = envCount('FABRIC_FAULT_CORRUPTIONS', 4);
+  it.each(['flip header', 'flip data', 'truncate'] as const)('%s: a clear error naming the file, never a silently wrong model', async (damage) => {
+    const random = rng(`corrupt-${damage}`);
+    const failures: string[] = [];
+    for (let i = 0; i < cases; i++) {
+      const copy = path.join(makeTempDir('fabric-corrupt-'), 'ckpt');
+      fs.cpSync(good, copy, { recursive: true });
+      const file = random.pick(FILES);
+      const where = damageFile(path.join(copy, file), damage, random);
+      let problem: string | null = null;
+      try {
+        await loadFaultTrainCheckpoint(copy);
+        problem = 'loaded without an error';
+      } catch (error) {
+        if (!isFabricUserError(error)) problem = `not a user error: ${String(error)}`;
+        else if (!(error as Error).message.includes(path.join(copy, file))) problem = `message does not name the file: ${(error as Error).message}`;
+      }
+      recordOutcome({ fault: '5. corrupted checkpoint bytes', expected: problem === null, leftBehind: 0, lost: problem === 'loaded without an error' ? 1 : 0, detail: `${damage} ${file} ${where}` });
+      if (problem) failures.push(`${damage} ${file} ${where}: ${problem}`);
+    }
+    expect(failures).toEqual([]);
+  });
+});
