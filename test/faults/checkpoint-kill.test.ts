@@ -112,5 +112,5 @@ describe.each(['fresh', 'overwrite'] as const)('fault 3: SIGKILL during fabric.s
       if (problems.length > 0) failures.push(`kill at op ${point.n} (${point.op} ${point.file}): ${problems.join('; ')}`);
     }
     expect(failures).toEqual([]);
-  });
+  }, 600_000);
 });

@@ -64,5 +64,5 @@ describe('fault 5: corrupted checkpoint bytes', () => {
       if (problem) failures.push(`${damage} ${file} ${where}: ${problem}`);
     }
     expect(failures).toEqual([]);
-  });
+  }, 60_000 + cases * 2_000);
 });

@@ -92,5 +92,5 @@ describe('bad input, fuzzed through the real CLI', () => {
     }
     console.log(`fuzz CLI: ${cases} cases over ${KINDS.length} kinds, seed ${process.env.FABRIC_FAULT_SEED ?? 'default'}`);
     expect(failures).toEqual([]);
-  });
+  }, 60_000 + envCount('FABRIC_FUZZ_CLI_CASES', KINDS.length) * 15_000);
 });

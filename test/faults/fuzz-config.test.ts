@@ -34,7 +34,7 @@ function userErrorProblem(run: () => unknown, mustName?: string): string | null 
 
 function report(fault: string, total: number, failures: string[]): void {
   const failed = new Set(failures.map((f) => f.split(':')[0]));
-  recordOutcome({ fault, expected: failures.length === 0, leftBehind: 0, lost: 0, detail: `${total} cases, ${failures.length} not refused cleanly ${[...failed].join(', ')}`, count: total, failed: failures.length } as never);
+  recordOutcome({ fault, expected: failures.length === 0, leftBehind: 0, lost: 0, detail: `${total} cases, ${failures.length} not refused cleanly ${[...failed].join(', ')}`, count: total, failed: failures.length });
 }
 
 describe('bad input, fuzzed in-process', () => {
@@ -57,7 +57,7 @@ describe('bad input, fuzzed in-process', () => {
     console.log(`fuzz YAML: ${cases} cases (${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}), seed ${process.env.FABRIC_FAULT_SEED ?? 'default'}`);
     report('fuzz: YAML config files (in-process)', cases, failures);
     expect(failures.slice(0, 10)).toEqual([]);
-  });
+  }, 60_000 + envCount('FABRIC_FUZZ_CASES', 300) * 100);
 
   it('generated flag values, unknown flags and FABRIC_* variables are all refused with one clear paragraph', () => {
     const random = rng('fuzz-flags');
@@ -81,5 +81,5 @@ describe('bad input, fuzzed in-process', () => {
     console.log(`fuzz flags/env: ${cases} cases, seed ${process.env.FABRIC_FAULT_SEED ?? 'default'}`);
     report('fuzz: flag values and FABRIC_* env (in-process)', cases, failures);
     expect(failures.slice(0, 10)).toEqual([]);
-  });
+  }, 60_000 + envCount('FABRIC_FUZZ_CASES', 300) * 100);
 });

@@ -41,6 +41,9 @@ export interface Outcome {
   /** Checkpoints, metric rows or files that should have survived and did not. */
   lost: number;
   detail?: string;
+  /** For a fuzzer that records many cases at once: how many, and how many were not refused cleanly. */
+  count?: number;
+  failed?: number;
 }
 
 /** Appends one run's outcome to FABRIC_FAULT_REPORT (the table runner sets it); a no-op otherwise. */
