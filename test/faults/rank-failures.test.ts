@@ -84,13 +84,13 @@ describe('fault 2: a rank is SIGSTOPped', () => {
     const result = await run.cli.done;
     const left = processesWithMarker(run.marker);
     const output = normalizeMessage(result.output);
-    // Heartbeats are checked once a second: the report may come up to ~1 s after the threshold, plus CI slack.
-    const stalledInTime = stalled <= stallTimeout + 2;
+    // Heartbeats go out and are checked once a second: the report may come up to ~2 s after the threshold, plus CI slack.
+    const stalledInTime = stalled <= stallTimeout + 3;
     const namedByTimeout = new RegExp(`timed out.*did not arrive: ${victim}\\b`).test(output);
     const expected = stalledInTime && namedByTimeout && result.code !== 0 && left.length === 0;
     recordOutcome({ fault: '2. rank is SIGSTOPped', expected, leftBehind: left.length, lost: 0, detail: `rank ${victim} step ${at}: stalled after ${stalled.toFixed(1)} s, exit ${result.code}` });
     expect(left).toEqual([]);
-    expect(stalled, 'seconds from SIGSTOP to the stall report').toBeLessThanOrEqual(stallTimeout + 2);
+    expect(stalled, 'seconds from SIGSTOP to the stall report').toBeLessThanOrEqual(stallTimeout + 3);
     expect(output).toMatch(new RegExp(`timed out.*did not arrive: ${victim}\\b`));
     expect(result.code).not.toBe(0);
   });
