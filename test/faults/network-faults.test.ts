@@ -100,7 +100,8 @@ describe('fault 6: strangers at the rendezvous port', () => {
 });
 
 describe('fault 7: mismatched collectives across ranks', () => {
-  it.each(['op', 'size'] as const)('different %s: a clear error on every rank, not a hang', async (kind) => {
+  const cases = (['op', 'size'] as const).flatMap((kind) => Array.from({ length: faultRuns(1) }, (_, i) => ({ kind, i })));
+  it.each(cases)('different $kind: a clear error on every rank, not a hang (run $i)', async ({ kind }) => {
     // A long collective timeout: if the ranks only stopped by timing out, the test's own timeout would hit first.
     const run = startFaultRun({ flags: ['--collective-timeout=600'], args: ['--steps', '10', '--sleep-ms', '0', '--mismatch', kind], timeoutMs: 60_000 });
     started.push(run);
