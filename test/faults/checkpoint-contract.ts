@@ -43,12 +43,30 @@ export function checkpointLikeEntries(parent: string): string[] {
 
 let fabric: Fabric | undefined;
 
-/** Loads `dir` into fault-train.ts's model and optimizer with fabric.load; returns the step, or throws what load threw. */
-export async function loadFaultTrainCheckpoint(dir: string): Promise<number> {
+async function loaderFabric(): Promise<Fabric> {
   if (!fabric) {
     fabric = new Fabric({ accelerator: 'cpu', loggers: [] });
     await fabric.launch();
   }
+  return fabric;
+}
+
+/** Saves a fresh fault-train.ts model and optimizer to `dir` with fabric.save (the "next save" after a fault). */
+export async function saveFaultTrainCheckpoint(dir: string, step: number): Promise<void> {
+  const fabric = await loaderFabric();
+  const tf = fabric.tf;
+  const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 6, activation: 'tanh' }), tf.layers.dense({ units: 1 })] });
+  const [net, optimizer] = fabric.setup(model, tf.train.adam(0.01));
+  try {
+    await fabric.save(dir, { model: net, optimizer, step });
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Loads `dir` into fault-train.ts's model and optimizer with fabric.load; returns the step, or throws what load threw. */
+export async function loadFaultTrainCheckpoint(dir: string): Promise<number> {
+  const fabric = await loaderFabric();
   const tf = fabric.tf;
   const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 6, activation: 'tanh' }), tf.layers.dense({ units: 1 })] });
   const [net, optimizer] = fabric.setup(model, tf.train.adam(0.01));

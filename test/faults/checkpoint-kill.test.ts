@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { recoverInterruptedWrite } from '../../src/checkpoint/io.js';
 import { removeTempDirs } from '../helpers/cli.js';
-import { checkpointLikeEntries, checkpointProblem, closeLoader, fingerprint, loadFaultTrainCheckpoint } from './checkpoint-contract.js';
+import { checkpointLikeEntries, checkpointProblem, closeLoader, fingerprint, loadFaultTrainCheckpoint, saveFaultTrainCheckpoint } from './checkpoint-contract.js';
 import { envCount, injectorEnv, killMarked, processesWithMarker, recordOutcome, rng, startFaultRun, until, type FaultRun } from './harness.js';
 
 const started: FaultRun[] = [];
@@ -108,6 +108,12 @@ describe.each(['fresh', 'overwrite'] as const)('fault 3: SIGKILL during fabric.s
         if (problem) problems.push(`'${name}' looks like a checkpoint but is partial: ${problem}`);
       }
       if (left > 0) problems.push(`${left} processes left behind`);
+      // The next save to the interrupted path succeeds and clears what the killed writer left (temp or aside dirs).
+      const next = path.join(run.ckpt, mode === 'fresh' ? 'step_6' : 'last');
+      await saveFaultTrainCheckpoint(next, 7);
+      const leftovers = fs.readdirSync(run.ckpt).filter((name) => /\.(tmp|old)-/.test(name));
+      if (leftovers.length > 0) problems.push(`after the next save, still there: ${leftovers.join(', ')}`);
+      if ((await loadFaultTrainCheckpoint(next)) !== 7) problems.push('the next save did not load back');
       recordOutcome({ fault: `3. SIGKILL ${victim} during save (${mode} dir)`, expected: problems.length === 0 && lost === 0, leftBehind: left, lost, detail: `op ${point.n} ${point.op} ${path.basename(point.file)}${note}` });
       if (problems.length > 0) failures.push(`kill at op ${point.n} (${point.op} ${point.file}): ${problems.join('; ')}`);
     }
