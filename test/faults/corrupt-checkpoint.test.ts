@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isFabricUserError } from '../../src/errors.js';
 import { makeTempDir, removeTempDirs } from '../helpers/cli.js';
@@ -65,4 +66,41 @@ describe('fault 5: corrupted checkpoint bytes', () => {
     }
     expect(failures).toEqual([]);
   }, 60_000 + cases * 2_000);
+});
+
+describe('fault 5: corrupted state.json', () => {
+  // Known gap: state.json holds the checksums of the other files but none of its own, so a flip that still parses
+  // (a learning rate, a strategy name, a step) loads silently. The fix belongs in src/checkpoint/state.ts (verify a
+  // digest of state.json on load); remove `.fails` then. Flips that change nothing once parsed are not counted.
+  it.fails('a bit flipped anywhere in state.json never loads as a different state', async () => {
+    const random = rng('corrupt-state-json');
+    const original = fs.readFileSync(path.join(good, 'state.json'));
+    const parsed = JSON.parse(original.toString('utf8')) as unknown;
+    const silent: string[] = [];
+    for (let i = 0; i < envCount('FABRIC_FAULT_CORRUPTIONS', 4) * 10; i++) {
+      const bytes = Buffer.from(original);
+      const at = random.int(0, bytes.length - 1);
+      bytes[at] ^= 1 << random.int(0, 7);
+      let changed = true;
+      try {
+        changed = !isDeepStrictEqual(JSON.parse(bytes.toString('utf8')), parsed);
+      } catch {
+        // does not parse: load must refuse it, which the checks below see
+      }
+      if (!changed) continue;
+      const copy = path.join(makeTempDir('fabric-corrupt-'), 'ckpt');
+      fs.cpSync(good, copy, { recursive: true });
+      fs.writeFileSync(path.join(copy, 'state.json'), bytes);
+      let problem: string | null = null;
+      try {
+        await loadFaultTrainCheckpoint(copy);
+        problem = 'loaded without an error';
+      } catch (error) {
+        if (!isFabricUserError(error)) problem = `not a user error: ${String(error).slice(0, 200)}`;
+      }
+      recordOutcome({ fault: '5. corrupted state.json bytes', expected: problem === null, leftBehind: 0, lost: problem === 'loaded without an error' ? 1 : 0, detail: `byte ${at}: ${JSON.stringify(original.subarray(Math.max(0, at - 12), at + 4).toString())}` });
+      if (problem) silent.push(`byte ${at}: ${problem}`);
+    }
+    expect(silent).toEqual([]);
+  }, 120_000);
 });
