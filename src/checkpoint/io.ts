@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
+import { lstat, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import { FabricUserError } from '../errors.js';
 
 function uniqueSuffix(): string {
@@ -44,6 +44,64 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** A full disk or quota is the user's to fix: say so in one paragraph (the temp copy is already removed). */
+function outOfSpace(target: string, error: unknown): unknown {
+  const { code, path } = (error ?? {}) as NodeJS.ErrnoException;
+  if (code !== 'ENOSPC' && code !== 'EDQUOT') return error;
+  return new FabricUserError(
+    `Could not save the checkpoint '${target}': ${code === 'EDQUOT' ? 'the disk quota is exceeded' : 'no space left on the device'} (${code}` +
+      `${path ? ` while writing '${path}'` : ''}). Nothing was replaced: an earlier checkpoint at that path is intact. Free some space or save elsewhere.`,
+  );
+}
+
+/** A zombie counts as gone: a killed writer whose parent died too may stay unreaped where init does not reap. */
+async function processAlive(pid: number): Promise<boolean> {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return true; // no /proc (not Linux): trust kill(0)
+  }
+}
+
+/**
+ * Repairs what a writer killed mid-save left next to `finalDir`. Replacing a directory takes two renames
+ * (old one aside, new one in), and Linux cannot swap directories in one step; a kill between them leaves no
+ * `finalDir`, only `<finalDir>.old-<pid>-<hex>`, which is moved back here. Temp and aside dirs of writers that
+ * are no longer running are removed (a killed save would otherwise leave its partial copy for good).
+ * Loading should call this too, so a checkpoint is found even before the next save repairs it.
+ */
+export async function recoverInterruptedWrite(finalDir: string): Promise<void> {
+  const target = resolve(finalDir);
+  const parent = dirname(target);
+  const pattern = new RegExp(`^${basename(target).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(tmp|old)-(\\d+)-[0-9a-f]+$`);
+  let names: string[];
+  try {
+    names = await readdir(parent);
+  } catch {
+    return; // no parent yet: nothing was ever written here
+  }
+  const leftovers: { path: string; kind: string; dead: boolean }[] = [];
+  for (const name of names) {
+    const match = pattern.exec(name);
+    if (match) leftovers.push({ path: join(parent, name), kind: match[1], dead: !(await processAlive(Number(match[2]))) });
+  }
+  const aside = leftovers.filter((entry) => entry.kind === 'old' && entry.dead);
+  if (aside.length > 0 && !(await exists(target))) {
+    await rename(aside[0].path, target);
+    await fsyncDirectoryBestEffort(parent);
+    aside.shift();
+  }
+  for (const entry of leftovers) {
+    if (entry.kind === 'tmp' ? entry.dead : aside.includes(entry)) await rm(entry.path, { recursive: true, force: true });
+  }
+}
+
 /**
  * Writes a directory atomically: `write(tmpDir)` fills a temp sibling dir, files are fsynced, then it
  * replaces `finalDir` (an existing one is moved aside first and removed only after the new one is in place).
@@ -52,6 +110,7 @@ export async function writeDirectoryAtomically(finalDir: string, write: (tmpDir:
   const target = resolve(finalDir);
   const parent = dirname(target);
   await mkdir(parent, { recursive: true });
+  await recoverInterruptedWrite(target);
   // A sibling of the target, so the final rename never crosses a filesystem.
   const tmpDir = `${target}.tmp-${uniqueSuffix()}`;
   await mkdir(tmpDir);
@@ -60,7 +119,7 @@ export async function writeDirectoryAtomically(finalDir: string, write: (tmpDir:
     await fsyncTree(tmpDir);
   } catch (error) {
     await rm(tmpDir, { recursive: true, force: true });
-    throw error;
+    throw outOfSpace(target, error);
   }
 
   let asideDir: string | undefined;

@@ -101,7 +101,8 @@ export class GroupFailures {
       const missing = records.flatMap((record, rank) => (rank !== this.rank && !(isRecord(record) && record.seq >= descriptor.seq) ? [rank] : []));
       arrivals = missing.length > 0 ? `ranks that did not arrive: ${formatRanks(missing)}` : 'every rank arrived, but the data did not get through in time (a stalled or very slow link?)';
     } catch {
-      arrivals = "rank 0's store did not answer, so which ranks did not arrive is unknown";
+      // Rank 0's store runs on rank 0's event loop: when it cannot answer, rank 0 is stopped, stuck or gone.
+      arrivals = `ranks that did not arrive: 0 (its store did not answer either${this.worldSize > 2 ? '; whether the other ranks arrived is unknown' : ''})`;
     }
     this.breakGroup(new CollectiveError('timeout', `${describeOp(descriptor)} timed out after ${formatDuration(timeoutMs)} on rank ${this.rank}; ${arrivals}.`, this.rank), true);
   }

@@ -40,7 +40,7 @@ export interface ProcessGroupOptions {
   hostId?: string;
   /** Directory of the Unix sockets (default os.tmpdir()); each is removed once its peer connected. */
   socketDir?: string;
-  /** Refused connections and other notices, one line each. */
+  /** Refused connections and other notices, one line each; default: stderr (the rank's log). */
   log?: (message: string) => void;
   /** Time a connecting peer has to authenticate; default 5 s. */
   authTimeoutMs?: number;
@@ -97,7 +97,8 @@ export class ProcessGroup {
   static async connect(options: ProcessGroupOptions): Promise<ProcessGroup> {
     validateOptions(options);
     if (options.worldSize === 1) return new ProcessGroup(options, new LocalStoreClient(new KeyValueTable()), null, null);
-    const log = options.log ?? (() => {});
+    // Strangers knocking must leave a trace in the rank's log even when the caller passes no logger.
+    const log = options.log ?? ((message: string) => void process.stderr.write(`tfjs-fabric: ${message}\n`));
     const startedAt = Date.now();
     const deadline = startedAt + (options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
     let server: StoreServer | null = null;

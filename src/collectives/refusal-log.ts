@@ -21,6 +21,12 @@ export class RefusalLog {
       this.log(`${this.where}: more than ${INDIVIDUAL_LINES} connections refused; further ones are counted but not logged.`);
     }
   }
+
+
+  /** One closing line with the total once the individual lines stopped (a flood), so every refusal is accounted for. */
+  summarize(): void {
+    if (this.count > INDIVIDUAL_LINES) this.log(`${this.where}: refused ${this.count} connections in total.`);
+  }
 }
 
 export function describePeer(socket: { remoteAddress?: string; remotePort?: number }): string {

@@ -79,6 +79,7 @@ export class StoreServer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.refusals.summarize();
     this.table.dropWaiters();
     const closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
     const shutdown = encodeFrame({ op: 'shutdown' });

@@ -40,10 +40,20 @@ function readText(path: string, shown: string): string {
   }
 }
 
+/** The parser's reason, without the offending text when that is long (a huge token would swamp the message). */
+function shortReason(message: string): string {
+  const line = message.split('\n')[0].replace(/[\u0000-\u001f\u007f]/g, '?');
+  return line.length > 160 ? `${line.slice(0, 160)}...` : line;
+}
+
 /** Reads, parses and validates a config file, keeping where each key was written. */
 export function readYamlConfigFile(path: string, options: ReadYamlOptions = {}): YamlConfig {
   const shown = options.displayPath ?? path;
   const text = readText(path, shown);
+  // NUL bytes or bytes that are not UTF-8 (decoded as U+FFFD): not a YAML file at all, e.g. a checkpoint or a binary.
+  if (/[\u0000\ufffd]/.test(text)) {
+    throw new FabricUserError(`The config file '${shown}' is not a text file (it holds binary data). Pass a YAML file of 'key: value' lines such as 'devices: 2'.`);
+  }
   const lineCounter = new LineCounter();
   // prettyErrors off: we print our own `file:line:column` and want the parser's short reason only.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
@@ -55,7 +65,7 @@ export function readYamlConfigFile(path: string, options: ReadYamlOptions = {}):
   const firstError = doc.errors[0];
   if (firstError !== undefined) {
     throw new FabricUserError(
-      `The config file ${where(firstError.pos[0])} is not valid YAML: ${firstError.message}. ` +
+      `The config file ${where(firstError.pos[0])} is not valid YAML: ${shortReason(firstError.message)}. ` +
         `Fix the YAML at that position; a config file is a list of 'key: value' lines such as 'devices: 2'.`,
     );
   }

@@ -197,8 +197,9 @@ export const CONFIG_SCHEMA: { readonly [K in ConfigKey]: ConfigKeySpec<K> } = Ob
   }),
   mainAddress: defineKey('mainAddress', 'Address of the node that hosts rank 0.', '<host>', {
     kind: 'text',
-    pattern: /^\S+$/,
-    patternHint: 'a host name or IP address without spaces',
+    // 253 characters: the longest DNS name.
+    pattern: /^\S{1,253}$/,
+    patternHint: 'a host name or IP address without spaces (at most 253 characters)',
   }),
   mainPort: defineKey('mainPort', 'Port of the rendezvous store on the main node, or auto to pick a free one.', '<port|auto>', {
     kind: 'port',
@@ -211,8 +212,8 @@ export const CONFIG_SCHEMA: { readonly [K in ConfigKey]: ConfigKeySpec<K> } = Ob
   name: defineKey('name', 'Run name; the run directory is <root-dir>/<name>/version_<N>.', '<name>', {
     kind: 'text',
     // It becomes a folder name, so no separators, spaces or shell-special characters.
-    pattern: /^(?!\.{1,2}$)[A-Za-z0-9._-]+$/,
-    patternHint: 'a folder name made of letters, digits, "-", "_" and "." (not "." or "..")',
+    pattern: /^(?!\.{1,2}$)[A-Za-z0-9._-]{1,255}$/,
+    patternHint: 'a folder name of at most 255 letters, digits, "-", "_" and "." (not "." or "..")',
   }),
   rootDir: defineKey('rootDir', 'Folder that holds the run directories.', '<dir>', { kind: 'text' }),
   seed: defineKey('seed', 'Seed for every random generator, or none for no fixed seed.', '<int|none>', {

@@ -19,22 +19,26 @@ export function normalizeConfigKey(name: string): ConfigKey | undefined {
 
 /** Error for a key no schema entry knows; suggests the closest spelling of the same style. */
 export function unknownConfigKeyError(name: string, origin: string): FabricUserError {
-  const suggestion = didYouMean(name, [...KEY_BY_SPELLING.keys()]);
+  // No key is long: a long name gets no suggestion, and only its start is shown.
+  const suggestion = name.length > MAX_SHOWN ? undefined : didYouMean(name, [...KEY_BY_SPELLING.keys()]);
   const hint = suggestion === undefined ? '' : ` Did you mean '${suggestion}'?`;
   return new FabricUserError(
-    `Unknown key '${name}' in ${origin}.${hint} Known keys: ${CONFIG_KEYS.join(', ')}. ` +
+    `Unknown key ${show(name)} in ${origin}.${hint} Known keys: ${CONFIG_KEYS.join(', ')}. ` +
       `Keys may also be written in snake_case or kebab-case (num_nodes, num-nodes). ` +
       `Remove the key or correct its spelling.`,
   );
 }
 
 /** How a value is shown in messages: strings quoted as typed, everything else as JSON. */
+/** A value as the message shows it; a long one is cut, so a huge value still gets a one-paragraph message. */
 function show(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
   if (value === undefined) return 'nothing';
   if (value instanceof Uint8Array) return 'binary data';
-  return JSON.stringify(value) ?? String(value);
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  const shown = text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}... (${text.length} characters)` : text;
+  return typeof value === 'string' ? `'${shown}'` : shown;
 }
+const MAX_SHOWN = 60;
 
 function invalid(key: ConfigKey, value: unknown, origin: string, expectation: string): FabricUserError {
   return new FabricUserError(`Invalid value ${show(value)} for ${key} (from ${origin}). ${expectation}`);
@@ -67,7 +71,8 @@ function raiseChoice(noun: string, raw: unknown, origin: string, choices: readon
 }
 
 const INTEGER_TEXT = /^[+-]?\d+$/;
-const DECIMAL_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+// `\d+(\.\d*)?`, not `\d+\.?\d*`: the latter backtracks quadratically on a long run of digits that fails at its end.
+const DECIMAL_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
 
 /** A whole number from a YAML number or integer text; undefined when it is neither. */
 function toInteger(raw: unknown): number | undefined {

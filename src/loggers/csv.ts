@@ -5,6 +5,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { FabricUserError } from '../errors.js';
 import { writeFileAtomicSync } from '../run-dir/atomic-file.js';
 import { dropTornTail, readCsvHeader, rewriteWithWiderHeader, truncateRowsAfterStep } from './csv-file.js';
+import { loggerWriteError } from './disk-full.js';
 import type { Logger } from './logger.js';
 
 export interface CsvLoggerOptions {
@@ -173,7 +174,28 @@ export class CsvLogger implements Logger {
     const body = rows.join('');
     const header = stringifyCsv([['step', ...this.columns]]);
     const size = fs.statSync(this.metricsFile, { throwIfNoEntry: false })?.size ?? 0;
+    try {
+      this.writeRows(size, header, body);
+    } catch (error) {
+      // A write cut short (disk full) must not leave half a row: cut the file back to its last complete row
+      // and keep the rows pending, so a later flush writes them whole.
+      try {
+        fs.truncateSync(this.metricsFile, size === 0 ? 0 : (this.replaceFrom ?? size));
+      } catch {
+        // the file may not exist yet
+      }
+      throw loggerWriteError(this.metricsFile, error);
+    }
+    this.fileColumnCount = this.columns.length;
 
+    const last = this.pending[this.pending.length - 1];
+    const newSize = fs.statSync(this.metricsFile).size;
+    this.lastWritten = { ...last, offset: newSize - Buffer.byteLength(rows[rows.length - 1]) };
+    this.pending = [];
+    this.replaceFrom = undefined;
+  }
+
+  private writeRows(size: number, header: string, body: string): void {
     if (size === 0) {
       fs.mkdirSync(this.dir, { recursive: true });
       fs.writeFileSync(this.metricsFile, header + body);
@@ -191,13 +213,6 @@ export class CsvLogger implements Logger {
       if (this.replaceFrom !== undefined) fs.truncateSync(this.metricsFile, this.replaceFrom);
       fs.appendFileSync(this.metricsFile, body);
     }
-    this.fileColumnCount = this.columns.length;
-
-    const last = this.pending[this.pending.length - 1];
-    const newSize = fs.statSync(this.metricsFile).size;
-    this.lastWritten = { ...last, offset: newSize - Buffer.byteLength(rows[rows.length - 1]) };
-    this.pending = [];
-    this.replaceFrom = undefined;
   }
 
   /** Merges `params` into hparams.yaml (top-level keys of later calls win). */

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FabricUserError } from '../errors.js';
+import { loggerWriteError } from './disk-full.js';
 import type { Logger } from './logger.js';
 import { encodeFileVersionEvent, encodeSessionStartEvent, encodeSummaryEvent, type SummaryValueSpec } from './tf-event.js';
 import {
@@ -213,6 +214,8 @@ export class TensorBoardLogger implements Logger {
     let written = 0;
     try {
       while (written < data.length) written += fs.writeSync(this.fd, data, written);
+    } catch (error) {
+      throw loggerWriteError(this.file, error);
     } finally {
       // Keep only the unwritten tail, so a retry after an error never writes a record twice.
       this.pending = written < data.length ? [data.subarray(written)] : [];
