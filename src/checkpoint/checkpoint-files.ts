@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FabricUserError } from '../errors.js';
+import { recoverInterruptedWrite } from './io.js';
 import { decodeSafetensors, entryToFloat32, type SafetensorsEntry } from './safetensors.js';
 
 /**
@@ -52,6 +53,8 @@ export interface StateFile {
   stateChecksum?: string;
 }
 
+const STATE_KEYS = new Set(['formatVersion', 'layout', 'worldSize', 'entries', 'json', 'fabric', 'checksums', 'stateChecksum']);
+
 /** The text of state.json: the state plus the checksum of its own JSON. */
 export function stateFileText(state: StateFile): string {
   const { stateChecksum: _, ...body } = state;
@@ -60,6 +63,9 @@ export function stateFileText(state: StateFile): string {
 
 export async function readStateFile(dir: string): Promise<StateFile> {
   const statePath = path.join(dir, STATE_FILE);
+  // A save killed between its two renames leaves the previous checkpoint aside; put it back before looking.
+  // Several ranks may try at once: whichever rename wins, the checkpoint is back.
+  await recoverInterruptedWrite(dir).catch(() => undefined);
   if (!fs.existsSync(dir)) {
     throw new FabricUserError(`Checkpoint '${dir}' does not exist. Pass the path of a checkpoint directory written by fabric.save (it holds ${STATE_FILE}).`);
   }
@@ -79,6 +85,11 @@ export async function readStateFile(dir: string): Promise<StateFile> {
     throw new FabricUserError(
       `Checkpoint '${dir}' has format version ${state.formatVersion}, written by a newer tfjs-fabric; this one reads up to version ${CHECKPOINT_FORMAT_VERSION}. Upgrade tfjs-fabric to load it.`,
     );
+  }
+  // A key this version does not write is damage (a flipped bit in a key name), not something to ignore.
+  const unknown = Object.keys(state).filter((key) => !STATE_KEYS.has(key));
+  if (unknown.length > 0) {
+    throw new FabricUserError(`Checkpoint file '${statePath}' has fields this tfjs-fabric never writes (${unknown.slice(0, 3).map((k) => JSON.stringify(k.slice(0, 40))).join(', ')}); it was modified or corrupted. Load an earlier checkpoint.`);
   }
   // Checked after the version: a newer writer may checksum differently.
   if (state.stateChecksum !== undefined) {
