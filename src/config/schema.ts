@@ -255,7 +255,13 @@ export const CONFIG_SCHEMA: { readonly [K in ConfigKey]: ConfigKeySpec<K> } = Ob
     min: 1,
     nullable: true,
   }),
-  checkpointMonitor: defineKey('checkpointMonitor', 'ModelCheckpoint: metric whose best checkpoint is always kept.', '<metric|none>', { kind: 'text', nullable: true }),
+  checkpointMonitor: defineKey('checkpointMonitor', 'ModelCheckpoint: metric whose best checkpoint is always kept.', '<metric|none>', {
+    kind: 'text',
+    nullable: true,
+    // A metric name as fabric.log takes it; a number or blank here is a mistake, not a metric.
+    pattern: /^[A-Za-z_][\w./-]{0,199}$/,
+    patternHint: 'a metric name such as val_loss (a letter or "_" first, then letters, digits, "_", ".", "/" or "-"; at most 200), or none',
+  }),
   checkpointMode: defineKey('checkpointMode', 'ModelCheckpoint: whether a lower (min) or higher (max) monitored metric is better.', '<min|max>', {
     kind: 'choice',
     choices: CHECKPOINT_MODES,
