@@ -459,7 +459,8 @@ export class Fabric {
   private wrapOptimizer(optimizer: tf.Optimizer, params: ParamSet): FabricOptimizer {
     if (!(optimizer instanceof tf.Optimizer)) throw new TypeError('fabric.setup: optimizers must be tfjs optimizers such as tf.train.adam(1e-3).');
     // The fused flat update beats tfjs's per-variable kernels on wasm and pure JS; native tfjs-node keeps its own.
-    const fused = this.backend === 'wasm' || this.backend === 'cpu';
+    // FABRIC_FUSED_OPTIMIZER=0 keeps tfjs's own update (to compare, or to rule the fused one out).
+    const fused = (this.backend === 'wasm' || this.backend === 'cpu') && process.env.FABRIC_FUSED_OPTIMIZER !== '0';
     const wrapped = new FabricOptimizer(optimizer, params, undefined, this.parts.precision, this.strategy.sharded, { fused });
     this.optimizers.set(optimizer, wrapped);
     return wrapped;
