@@ -133,7 +133,9 @@ export async function readVerifiedSafetensors(dir: string, file: string, state: 
 /** Every model tensor of the checkpoint (all entries, "<key>.<param>"), from one file or from all shards of the index. */
 export async function readModelEntries(dir: string, state: StateFile): Promise<Map<string, SafetensorsEntry>> {
   if (state.layout !== 'sharded') {
-    return state.checksums[MODEL_FILE] === undefined ? new Map() : (await readVerifiedSafetensors(dir, MODEL_FILE, state)).tensors;
+    // The manifest says whether there must be a model file; a checksum list that lost it must not hide the file.
+    const hasTensors = Object.values(state.entries).some((e) => (e.kind === 'model' && e.params.length > 0) || e.kind === 'tensor');
+    return hasTensors ? (await readVerifiedSafetensors(dir, MODEL_FILE, state)).tensors : new Map();
   }
   const index = await readModelIndex(dir, state);
   const files = [...new Set(Object.values(index.weight_map))].sort();

@@ -251,7 +251,8 @@ export interface LoadedCheckpoint {
 export async function readCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   const state = await readStateFile(dir);
   const tensors = await readModelEntries(dir, state);
-  const optimizerTensors = state.layout !== 'sharded' && state.checksums[OPTIMIZER_FILE] !== undefined ? (await readVerifiedSafetensors(dir, OPTIMIZER_FILE, state)).tensors : new Map<string, SafetensorsEntry>();
+  const hasOptimizer = state.layout !== 'sharded' && Object.values(state.entries).some((e) => e.kind === 'optimizer');
+  const optimizerTensors = hasOptimizer ? (await readVerifiedSafetensors(dir, OPTIMIZER_FILE, state)).tensors : new Map<string, SafetensorsEntry>();
   return { state, tensors, optimizerTensors, dir };
 }
 

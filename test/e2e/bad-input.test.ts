@@ -169,14 +169,16 @@ describe('mistakes found in the rank', () => {
     expectFailedRun();
   });
 
-  it('a truncated safetensors header (checkpoint without checksums) names the file and the problem', async () => {
-    const checkpoint = copyCheckpoint('ckpt-truncated-header');
+  it('a checkpoint whose state.json lost its checksums is refused, naming the unverifiable file', async () => {
+    const checkpoint = copyCheckpoint('ckpt-no-checksums');
     const statePath = path.join(checkpoint, 'state.json');
-    const state = JSON.parse(fs.readFileSync(statePath, 'utf8')) as { checksums?: unknown };
+    const state = JSON.parse(fs.readFileSync(statePath, 'utf8')) as { checksums?: unknown; stateChecksum?: unknown };
+    // As an edited or hand-made state.json would be: no checksums, and so no checksum of its own either.
     delete state.checksums;
+    delete state.stateChecksum;
     fs.writeFileSync(statePath, JSON.stringify(state));
     fs.truncateSync(path.join(checkpoint, 'model.safetensors'), 20);
-    expectUserError(await load(checkpoint), 'model.safetensors', /truncated|corrupt/);
+    expectUserError(await load(checkpoint), 'model.safetensors', /has no checksum for that file/);
     expectFailedRun();
   });
 
