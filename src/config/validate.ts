@@ -110,15 +110,21 @@ function parsePositiveNumber(key: ConfigKey, raw: unknown, origin: string): numb
 const DEVICES_HELP =
   "Pass a device count such as 2, a comma-separated list of device indices such as 0,2, or 'auto'.";
 
+/** Each device is a process on this node; more than this is a typo, not a machine (and would start that many processes). */
+const MAX_DEVICES = 1024;
+
 function parseDevices(raw: unknown, origin: string): number | number[] | 'auto' {
   const tooFew = (note = ''): FabricUserError =>
     invalid('devices', raw, origin, `At least 1 device is needed. ${DEVICES_HELP}${note}`);
+  const tooMany = (): FabricUserError =>
+    invalid('devices', raw, origin, `At most ${MAX_DEVICES} devices per node: each one is a process on this machine. ${DEVICES_HELP}`);
   if (typeof raw === 'number' || (typeof raw === 'string' && INTEGER_TEXT.test(raw.trim()))) {
     const count = toInteger(raw);
     if (count === undefined) throw invalid('devices', raw, origin, DEVICES_HELP);
     // Lightning users write -1 for "every device"; point them at our spelling.
     if (count < 0) throw tooFew(` There is no -1 for "all devices" here: use 'auto'.`);
     if (count < 1) throw tooFew();
+    if (count > MAX_DEVICES) throw tooMany();
     return count;
   }
   if (typeof raw === 'string' && raw.trim().toLowerCase() === 'auto') return 'auto';
@@ -132,6 +138,7 @@ function parseDevices(raw: unknown, origin: string): number | number[] | 'auto' 
   }
   if (items === undefined) throw invalid('devices', raw, origin, DEVICES_HELP);
   if (items.length === 0) throw tooFew();
+  if (items.length > MAX_DEVICES) throw tooMany();
   const indices = items.map((item) => (typeof item === 'number' || typeof item === 'string' ? toInteger(item) : undefined));
   if (indices.some((index) => index === undefined || index < 0)) {
     throw invalid('devices', raw, origin, `Device indices must be whole numbers of 0 or more. ${DEVICES_HELP}`);

@@ -65,6 +65,8 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
   const { devices, worldSize, firstRank, nodeRank } = layout;
   const mainPort = worldSize > 1 ? (layout.mainPort ?? (await resolveMainPort(config, sources.mainPort.origin))) : undefined;
   if (cluster.externallyLaunched && cluster.globalRank === 0 && mainPort !== undefined) await assertPortFree(cluster.mainAddress, mainPort, sources.mainPort.origin);
+  // One rank needs no token, but a --token-file the user named must still exist: better now than when they scale up.
+  if (worldSize === 1 && config.tokenFile && !config.insecure) resolveToken(config, {}, false);
   const token = worldSize > 1 ? resolveToken(config, env, cluster.externallyLaunched) : undefined;
   if (worldSize > 1 && config.insecure) options.observer.notice('tfjs-fabric: warning: --insecure: connections between ranks are not authenticated; anyone who can reach the ports can join or disturb this run.');
 

@@ -140,6 +140,12 @@ describe('validateConfigValue: devices', () => {
     expect(userErrorOf(() => validateConfigValue('devices', [], 'x'))).toContain('At least 1 device');
   });
 
+  it('refuses more devices per node than a machine has processes for (a count or a list)', () => {
+    expect(validateConfigValue('devices', '1024', '--devices')).toBe(1024);
+    expect(userErrorOf(() => validateConfigValue('devices', '100000', '--devices'))).toContain('At most 1024 devices per node');
+    expect(userErrorOf(() => validateConfigValue('devices', Array.from({ length: 20_000 }, (_, i) => i), 'c.yaml:1:10'))).toContain('At most 1024 devices per node');
+  });
+
   it('rejects text that is not a count, list or auto', () => {
     const message = userErrorOf(() => validateConfigValue('devices', 'abc', '--devices'));
     expect(message).toContain("Invalid value 'abc' for devices (from --devices).");

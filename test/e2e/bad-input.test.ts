@@ -109,6 +109,12 @@ describe('mistakes on the command line and in config files', () => {
     expectCaughtBeforeLaunch(result);
   });
 
+  it('a --token-file that does not exist, even on one rank', async () => {
+    const result = await fabric('--token-file=no-such.token', fixture('tiny-train.ts'));
+    expectUserError(result, "Could not read the token file 'no-such.token' (ENOENT)", 'openssl rand -hex 32');
+    expectCaughtBeforeLaunch(result);
+  });
+
   it('a --config file that is missing', async () => {
     const result = await fabric('--config', 'nowhere.yaml', fixture('tiny-train.ts'));
     expectUserError(result, 'nowhere.yaml', /does not exist|not found/);
