@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Outcome } from '../test/faults/harness.js';
 
 const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fabric-faults-')), 'outcomes.jsonl');
@@ -25,16 +26,6 @@ console.log(`fault suite: ${Object.keys(counts).map((name) => `${name}=${env[nam
 
 const vitest = spawnSync(process.execPath, [path.join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', 'test/faults', ...process.argv.slice(2)], { cwd: root, env, stdio: 'inherit' });
 
-interface Outcome {
-  fault: string;
-  expected: boolean;
-  leftBehind: number;
-  lost: number;
-  detail?: string;
-  /** In-process fuzzers record one line for many cases. */
-  count?: number;
-  failed?: number;
-}
 const rows = new Map<string, { runs: number; expected: number; leftBehind: number; lost: number; notes: string[] }>();
 const lines = fs.existsSync(report) ? fs.readFileSync(report, 'utf8').trim().split('\n').filter(Boolean) : [];
 for (const line of lines) {

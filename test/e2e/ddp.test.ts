@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fixture, isAlive, makeTempDir, normalizeMessage, readRankWeights, removeTempDirs, runModel, startCli } from '../helpers/cli.js';
+import { eventually, fixture, isAlive, makeTempDir, normalizeMessage, readRankWeights, removeTempDirs, runModel, startCli } from '../helpers/cli.js';
 
 const script = fixture('ddp-train.ts');
 afterAll(() => removeTempDirs());
@@ -19,14 +19,6 @@ function pidsOf(dir: string): number[] {
   return fs.readdirSync(dir).filter((f) => f.startsWith('pid_rank')).map((f) => Number(fs.readFileSync(path.join(dir, f), 'utf8')));
 }
 
-async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return check();
-}
 
 describe('fabric run model --devices=2 --strategy=ddp', () => {
   it('trains two ranks to identical weights that match one rank on the same global batch', async () => {
@@ -76,8 +68,8 @@ describe('fabric run model --devices=2 --strategy=ddp', () => {
     const out = makeTempDir();
     const cli = startCli(['run', 'model', `--root-dir=${root}`, '--devices=2', '--accelerator=cpu', script, '--out-dir', out, '--steps', '100000', '--sleep-ms', '20'], { cwd: root, timeoutMs: 60_000 });
     await cli.waitFor(/started on backend/);
-    await waitUntil(() => pidsOf(out).length === 2, 20_000);
-    await waitUntil(() => fs.existsSync(path.join(root, 'fabric/version_0/progress.jsonl')), 20_000);
+    await eventually(() => pidsOf(out).length === 2, 20_000);
+    await eventually(() => fs.existsSync(path.join(root, 'fabric/version_0/progress.jsonl')), 20_000);
     cli.child.kill('SIGINT');
     const result = await cli.done;
     expect(result.code).toBe(130);
@@ -91,10 +83,10 @@ describe('fabric run model --devices=2 --strategy=ddp', () => {
     const out = makeTempDir();
     const cli = startCli(['run', 'model', `--root-dir=${root}`, '--devices=2', '--accelerator=cpu', script, '--out-dir', out, '--steps', '100000', '--sleep-ms', '20'], { cwd: root, timeoutMs: 60_000 });
     await cli.waitFor(/started on backend/);
-    expect(await waitUntil(() => pidsOf(out).length === 2, 20_000)).toBe(true);
+    expect(await eventually(() => pidsOf(out).length === 2, 20_000)).toBe(true);
     cli.child.kill('SIGKILL');
     await cli.done;
-    expect(await waitUntil(() => pidsOf(out).every((pid) => !isAlive(pid)), 5_000)).toBe(true);
+    expect(await eventually(() => pidsOf(out).every((pid) => !isAlive(pid)), 5_000)).toBe(true);
   });
 
   it('refuses a --main-port that is in use, naming the port and the flag', async () => {
@@ -126,7 +118,7 @@ describe('fabric run model --devices=2 --strategy=ddp', () => {
     const out = makeTempDir();
     const cli = startCli(['run', 'model', `--root-dir=${root}`, '--devices=2', '--accelerator=cpu', '--stall-timeout=2', script, '--out-dir', out, '--steps', '100000', '--sleep-ms', '20'], { cwd: root, timeoutMs: 60_000 });
     await cli.waitFor(/started on backend/);
-    expect(await waitUntil(() => pidsOf(out).length === 2, 20_000)).toBe(true);
+    expect(await eventually(() => pidsOf(out).length === 2, 20_000)).toBe(true);
     const victim = Number(fs.readFileSync(path.join(out, 'pid_rank1'), 'utf8'));
     process.kill(victim, 'SIGSTOP');
     try {

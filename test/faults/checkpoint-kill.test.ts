@@ -8,9 +8,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { recoverInterruptedWrite } from '../../src/checkpoint/io.js';
-import { removeTempDirs } from '../helpers/cli.js';
+import { eventually, removeTempDirs } from '../helpers/cli.js';
 import { checkpointLikeEntries, checkpointProblem, closeLoader, fingerprint, loadFaultTrainCheckpoint, saveFaultTrainCheckpoint } from './checkpoint-contract.js';
-import { envCount, injectorEnv, killMarked, processesWithMarker, recordOutcome, rng, startFaultRun, until, type FaultRun } from './harness.js';
+import { envCount, injectorEnv, killMarked, processesWithMarker, recordOutcome, rng, startFaultRun, type FaultRun } from './harness.js';
 
 const started: FaultRun[] = [];
 afterEach(() => started.splice(0).forEach((run) => killMarked(run.marker)));
@@ -74,7 +74,7 @@ describe.each(['fresh', 'overwrite'] as const)('fault 3: SIGKILL during fabric.s
       started.push(run);
       const result = await run.cli.done;
       // The rank left without its launcher must exit by itself; give it the same 5 s as fault 8.
-      await until(() => processesWithMarker(run.marker).length === 0, 5_000, 50);
+      await eventually(() => processesWithMarker(run.marker).length === 0, 5_000, 50);
       const left = processesWithMarker(run.marker).length;
       const problems: string[] = [];
       if (result.code === 0) problems.push('the run finished although its writer was killed');

@@ -125,16 +125,6 @@ export function startFaultRun(options: { devices?: number; flags?: string[]; arg
   };
 }
 
-/** Polls until `predicate` holds; false after `timeoutMs` (a safety net, not a speed assertion). */
-export async function until(predicate: () => boolean, timeoutMs: number, intervalMs = 20): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    if (predicate()) return true;
-    if (Date.now() > end) return false;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
-
 export function readRunInfo(runDir: string): { status?: string; exitCode?: number; failedRank?: number; config?: { mainPort?: number } } {
   try {
     return JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8'));

@@ -9,8 +9,8 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { RemoteStoreClient } from '../../src/collectives/store-client.js';
-import { removeTempDirs } from '../helpers/cli.js';
-import { envCount, faultRuns, killMarked, processesWithMarker, readRunInfo, recordOutcome, startFaultRun, until, type FaultRun } from './harness.js';
+import { eventually, removeTempDirs } from '../helpers/cli.js';
+import { envCount, faultRuns, killMarked, processesWithMarker, readRunInfo, recordOutcome, startFaultRun, type FaultRun } from './harness.js';
 
 const started: FaultRun[] = [];
 afterEach(() => started.splice(0).forEach((run) => killMarked(run.marker)));
@@ -57,7 +57,7 @@ describe('fault 6: strangers at the rendezvous port', () => {
     const floodSize = envCount('FABRIC_FAULT_FLOOD', 1000);
     const run = startFaultRun({ args: ['--steps', '5', '--sleep-ms', '20', '--stop-file', 'stop'] });
     started.push(run);
-    expect(await until(() => run.stepOf(0) >= 2 && run.stepOf(1) >= 2, 60_000)).toBe(true);
+    expect(await eventually(() => run.stepOf(0) >= 2 && run.stepOf(1) >= 2, 60_000)).toBe(true);
     const port = readRunInfo(run.runDir).config!.mainPort!;
     const stepBefore = run.stepOf(0);
 

@@ -5,8 +5,8 @@
  */
 import * as fs from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { normalizeMessage, removeTempDirs } from '../helpers/cli.js';
-import { faultRuns, killMarked, processesWithMarker, readRunInfo, recordOutcome, rng, startFaultRun, until, type FaultRun } from './harness.js';
+import { eventually, normalizeMessage, removeTempDirs } from '../helpers/cli.js';
+import { faultRuns, killMarked, processesWithMarker, readRunInfo, recordOutcome, rng, startFaultRun, type FaultRun } from './harness.js';
 
 const started: FaultRun[] = [];
 afterEach(() => started.splice(0).forEach((run) => killMarked(run.marker)));
@@ -20,7 +20,7 @@ function start(options: Parameters<typeof startFaultRun>[0]): FaultRun {
 
 /** Polls the victim's pid until it is gone; the time it was first seen gone (the fault's moment for throw/exit). */
 async function timeOfDeath(pid: number): Promise<number> {
-  await until(() => {
+  await eventually(() => {
     try {
       process.kill(pid, 0);
       const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -41,11 +41,11 @@ describe('fault 1: a rank throws, exits or is SIGKILLed at a random step', () =>
   it.each(cases)('$kind on rank $victim at step $at (run $i)', async ({ kind, victim, at }) => {
     const fail = kind === 'sigkill' ? [] : ['--fail-rank', String(victim), '--fail-at', String(at), '--fail-how', kind];
     const run = start({ args: ['--steps', '100000', '--sleep-ms', '20', '--spawn-sleeper', ...fail] });
-    expect(await until(() => run.pidOf(victim) !== undefined && run.pidOf(1 - victim) !== undefined, 60_000), run.cli.stderr()).toBe(true);
+    expect(await eventually(() => run.pidOf(victim) !== undefined && run.pidOf(1 - victim) !== undefined, 60_000), run.cli.stderr()).toBe(true);
     const victimPid = run.pidOf(victim)!;
     let faultAt: number;
     if (kind === 'sigkill') {
-      await until(() => run.stepOf(victim) >= at, 60_000, 5);
+      await eventually(() => run.stepOf(victim) >= at, 60_000, 5);
       // The CLI, two ranks and their sleepers: the marker scan sees the run, so "0 left" later means something.
       expect(processesWithMarker(run.marker).length).toBeGreaterThanOrEqual(5);
       process.kill(victimPid, 'SIGKILL');
@@ -77,7 +77,7 @@ describe('fault 2: a rank is SIGSTOPped', () => {
     const stallTimeout = 2;
     const collectiveTimeout = 4;
     const run = start({ flags: [`--stall-timeout=${stallTimeout}`, `--collective-timeout=${collectiveTimeout}`], args: ['--steps', '100000', '--sleep-ms', '20'] });
-    expect(await until(() => run.stepOf(victim) >= at, 60_000, 5)).toBe(true);
+    expect(await eventually(() => run.stepOf(victim) >= at, 60_000, 5)).toBe(true);
     process.kill(run.pidOf(victim)!, 'SIGSTOP');
     const stoppedAt = Date.now();
     const stalled = await run.cli.waitFor(new RegExp(`\\[rank ${victim}\\] stalled: no heartbeat`)).then(() => (Date.now() - stoppedAt) / 1000, () => Infinity);
@@ -101,13 +101,13 @@ describe('fault 8: the launcher loses its terminal (SIGHUP) and is SIGKILLed', (
   const cases = Array.from({ length: runs }, (_, i) => ({ i, delayMs: random.int(0, 300) }));
   it.each(cases)('SIGHUP, then SIGKILL $delayMs ms later: every rank exits by itself (run $i)', async ({ delayMs }) => {
     const run = start({ args: ['--steps', '100000', '--sleep-ms', '20', '--spawn-sleeper'] });
-    expect(await until(() => run.stepOf(0) >= 2 && run.stepOf(1) >= 2, 60_000)).toBe(true);
+    expect(await eventually(() => run.stepOf(0) >= 2 && run.stepOf(1) >= 2, 60_000)).toBe(true);
     run.cli.child.kill('SIGHUP');
     await new Promise((resolve) => setTimeout(resolve, delayMs));
     run.cli.child.kill('SIGKILL');
     const killedAt = Date.now();
     await run.cli.done;
-    const gone = await until(() => processesWithMarker(run.marker).length === 0, 5_000, 50);
+    const gone = await eventually(() => processesWithMarker(run.marker).length === 0, 5_000, 50);
     const left = processesWithMarker(run.marker);
     recordOutcome({ fault: '8. launcher SIGHUP + SIGKILL', expected: gone, leftBehind: left.length, lost: 0, detail: `all gone ${((Date.now() - killedAt) / 1000).toFixed(1)} s after SIGKILL` });
     expect(left, 'processes that outlived their launcher by 5 s').toEqual([]);
