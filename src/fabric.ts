@@ -14,7 +14,7 @@ import { getRngState, seedEverything, setRngState } from './seed.js';
 import { releasedError } from './strategies/sharded.js';
 import type { ReduceOp, Strategy } from './strategies/strategy.js';
 import { FabricOptimizer } from './wrappers/fabric-optimizer.js';
-import { clipGradNorm, clipGradValue } from './wrappers/grad-clipping.js';
+import { clipGradNorm, clipGradValue, scaleToNorm } from './wrappers/grad-clipping.js';
 import { ParamSet, type Trainable } from './wrappers/param-set.js';
 
 export interface FabricOptions extends ConnectorOptions {
@@ -206,15 +206,14 @@ export class Fabric {
         const grad = grads[variable.name];
         if (grad) mine.set(params.nameOf(variable.name)!, grad);
       }
-      if (strategy.sharded?.shardsGradients) {
-        // zero2/fsdp reduce-scatter float32 gradients into this rank's shard (with any accumulated locally), so they are unscaled first.
+      if (strategy.sharded?.shardsGradients || (this.syncEnabled && params.unsynced)) {
+        // zero2/fsdp reduce-scatter float32 gradients, and gradients accumulated under noBackwardSync are already
+        // unscaled: unscale these first, and let the local ones join this backward's in the one reduction.
         precision.unscaleGradients(mine);
-        if (this.syncEnabled) await strategy.reduceGradients(mine, { params });
-      } else if (this.syncEnabled && params.unsynced) {
-        // Gradients accumulated under noBackwardSync are local: they join this backward's before the one reduction.
-        precision.unscaleGradients(mine);
-        params.moveGradsInto(mine);
-        await strategy.reduceGradients(mine, { params });
+        if (this.syncEnabled) {
+          params.moveGradsInto(mine);
+          await strategy.reduceGradients(mine, { params });
+        }
       } else {
         // Gradients cross ranks still scaled (small float16 values survive the 16-bit transport), then are unscaled.
         if (this.syncEnabled) await strategy.reduceGradients(mine, { halfFormat: precision.halfFormat, params });
@@ -241,9 +240,7 @@ export class Fabric {
     }
     if (!sharded) return clipGradNorm(params, maxNorm!, normType);
     const norm = await sharded.gradNorm(params, normType);
-    // The small epsilon keeps a zero norm from dividing by zero, as PyTorch's clip_grad_norm_ does.
-    const coefficient = maxNorm! / (norm + 1e-6);
-    if (coefficient < 1) sharded.scaleGrads(params, coefficient);
+    scaleToNorm(params, norm, maxNorm!);
     return norm;
   }
 

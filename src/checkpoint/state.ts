@@ -160,10 +160,11 @@ async function saveSharded(dir: string, plan: SavePlan, comm: ShardComm, fabricM
       if (problem) throw new FabricUserError(problem);
       const checksums = Object.assign({}, ...results.map((r) => r.checksums)) as Record<string, string>;
       const index: ModelIndex = { metadata: { total_size: [...plan.modelTensors.values()].reduce((n, e) => n + e.byteLength, 0) }, weight_map: {} };
-      const names = [...plan.modelTensors.keys()];
-      names.forEach((name, i) => (index.weight_map[name] = shardFileName('model', ownerOf(plan.modelTensors, i, worldSize), worldSize)));
-      await fs.promises.writeFile(path.join(tmp, MODEL_INDEX_FILE), JSON.stringify(index, null, 2));
-      checksums[MODEL_INDEX_FILE] = createHash('sha256').update(await fs.promises.readFile(path.join(tmp, MODEL_INDEX_FILE))).digest('hex');
+      const owner = owners(plan.modelTensors, worldSize);
+      [...plan.modelTensors.keys()].forEach((name, i) => (index.weight_map[name] = shardFileName('model', owner[i]!, worldSize)));
+      const indexText = JSON.stringify(index, null, 2);
+      await fs.promises.writeFile(path.join(tmp, MODEL_INDEX_FILE), indexText);
+      checksums[MODEL_INDEX_FILE] = createHash('sha256').update(indexText).digest('hex');
       await writeStateFile(tmp, { formatVersion: CHECKPOINT_FORMAT_VERSION, layout: 'sharded', worldSize, entries: plan.manifest, json: plan.json, fabric: fabricMeta, checksums });
     });
   } catch (error) {
@@ -189,18 +190,21 @@ function materialize(lazy: Map<string, LazyEntry>): Map<string, SafetensorsEntry
   return new Map([...lazy].map(([name, item]) => [name, item.entry()]));
 }
 
-/** Model tensors are written whole, each by the rank whose share of all their bytes holds the tensor's first element. */
-function ownerOf(tensors: Map<string, LazyEntry>, index: number, worldSize: number): number {
-  const sizes = [...tensors.values()].map((e) => e.byteLength);
-  const total = sizes.reduce((a, b) => a + b, 0);
-  const start = sizes.slice(0, index).reduce((a, b) => a + b, 0);
+/** Model tensors are written whole, each by the rank whose share of all their bytes holds the tensor's first element; one rank per tensor, in order. */
+function owners(tensors: Map<string, LazyEntry>, worldSize: number): number[] {
+  const total = [...tensors.values()].reduce((n, e) => n + e.byteLength, 0);
+  let start = 0;
   let owner = 0;
-  while (owner < worldSize - 1 && chunkStart(total, worldSize, owner + 1) <= start) owner++;
-  return owner;
+  return [...tensors.values()].map((entry) => {
+    while (owner < worldSize - 1 && chunkStart(total, worldSize, owner + 1) <= start) owner++;
+    start += entry.byteLength;
+    return owner;
+  });
 }
 
 function ownedModelTensors(tensors: Map<string, LazyEntry>, rank: number, worldSize: number): Map<string, LazyEntry> {
-  return new Map([...tensors].filter((_, i) => ownerOf(tensors, i, worldSize) === rank));
+  const owner = owners(tensors, worldSize);
+  return new Map([...tensors].filter((_, i) => owner[i] === rank));
 }
 
 /** A fused (unsharded) flat optimizer's state, stored per parameter under the names a tfjs optimizer's state has. */

@@ -70,20 +70,15 @@ export class ShardedStrategy extends DdpStrategy implements ShardedTraining {
   override async reduceGradients(grads: Map<string, tf.Tensor>, options: { halfFormat?: HalfFormat; params?: ParamSet } = {}): Promise<void> {
     const { params } = options;
     if (!this.shardsGradients || !params) return super.reduceGradients(grads, options);
-    // Gradients accumulated locally under noBackwardSync join this backward's before the one reduce-scatter.
+    // Fabric has already added the gradients accumulated locally under noBackwardSync into `grads`.
     const layout = this.layoutOf(params);
     const local = new Float32Array(layout.total);
     layout.names.forEach((name, i) => {
-      const offset = layout.offsets[i]!;
-      for (const source of [grads.get(name), params.grads.get(name)]) {
-        if (!source) continue;
-        const values = readFloat32(source);
-        for (let j = 0; j < values.length; j++) local[offset + j]! += values[j]!;
-      }
+      const grad = grads.get(name);
+      if (grad) local.set(readFloat32(grad), layout.offsets[i]!);
     });
     tf.dispose([...grads.values()]);
     grads.clear();
-    params.dropFullGrads();
     const mine = await this.pg.reduceScatter(local, 'mean');
     this.gradientBytesSent += Math.round(((this.worldSize - 1) * local.byteLength) / this.worldSize);
     if (params.gradShard) for (let i = 0; i < mine.length; i++) params.gradShard[i]! += mine[i]!;
@@ -156,14 +151,6 @@ export class ShardedStrategy extends DdpStrategy implements ShardedTraining {
     for (const v of values) local = normType === Infinity ? Math.max(local, Math.abs(v)) : local + Math.abs(v) ** normType;
     const [total] = await this.pg.allReduce(Float32Array.of(local), normType === Infinity ? 'max' : 'sum');
     return normType === Infinity ? total! : total! ** (1 / normType);
-  }
-
-  scaleGrads(params: ParamSet, factor: number): void {
-    if (params.gradShard) for (let i = 0; i < params.gradShard.length; i++) params.gradShard[i]! *= factor;
-    for (const [name, grad] of [...params.grads]) {
-      params.grads.set(name, tf.mul(grad, factor));
-      grad.dispose();
-    }
   }
 
   memoryReport(params: ParamSet, optimizerState: FlatOptimizerState | undefined): { parameters: number; gradients: number; optimizer: number } {

@@ -27,8 +27,6 @@ export interface ShardedTraining {
   step(params: ParamSet, optimizer: FlatOptimizer, state: FlatOptimizerState, precision: Precision): Promise<boolean>;
   /** The global p-norm of the accumulated gradients across all shards. */
   gradNorm(params: ParamSet, normType: number): Promise<number>;
-  /** Multiplies the accumulated gradients (full or shard) by `factor`. */
-  scaleGrads(params: ParamSet, factor: number): void;
   /** Bytes this rank holds for the model between steps: parameters, gradients and optimizer state. */
   memoryReport(params: ParamSet, optimizerState: FlatOptimizerState | undefined): { parameters: number; gradients: number; optimizer: number };
 }

@@ -11,10 +11,18 @@ export function clipGradNorm(params: ParamSet, maxNorm: number, normType = 2): n
   });
   const norm = total.dataSync()[0];
   total.dispose();
+  scaleToNorm(params, norm, maxNorm);
+  return norm;
+}
+
+/** Scales the gradients (full ones and, under zero2/fsdp, this rank's shard) so that a global norm of `norm` becomes at most `maxNorm`. */
+export function scaleToNorm(params: ParamSet, norm: number, maxNorm: number): void {
   // The small epsilon keeps a zero norm from dividing by zero, as PyTorch's clip_grad_norm_ does.
   const coefficient = maxNorm / (norm + 1e-6);
-  if (coefficient < 1) replaceGrads(params, (g) => tf.mul(g, coefficient));
-  return norm;
+  if (coefficient >= 1) return;
+  replaceGrads(params, (g) => tf.mul(g, coefficient));
+  const shard = params.gradShard;
+  if (shard) for (let i = 0; i < shard.length; i++) shard[i]! *= coefficient;
 }
 
 /** Clamps every accumulated gradient element into [-clipVal, clipVal]. */

@@ -43,48 +43,34 @@ export class ParamSet {
 
   /** Adds gradients to the accumulated ones (gradient accumulation keeps adding until zeroGrad). */
   accumulate(grads: Map<string, tf.Tensor>): void {
-    for (const [name, grad] of grads) {
-      const previous = this.grads.get(name);
-      if (previous) {
-        this.grads.set(name, tf.add(previous, grad));
-        previous.dispose();
-        grad.dispose();
-      } else {
-        this.grads.set(name, grad);
-      }
-    }
+    addInto(this.grads, grads);
   }
 
   zeroGrad(): void {
-    this.dropFullGrads();
+    for (const grad of this.grads.values()) grad.dispose();
+    this.grads.clear();
     this.gradShard = undefined;
     this.unsynced = false;
   }
 
   /** Adds the accumulated gradients into `into` and forgets them here (they go into one reduction together). */
   moveGradsInto(into: Map<string, tf.Tensor>): void {
-    for (const [name, grad] of this.grads) {
-      const other = into.get(name);
-      if (other) {
-        into.set(name, tf.add(other, grad));
-        other.dispose();
-        grad.dispose();
-      } else {
-        into.set(name, grad);
-      }
+    addInto(into, this.grads);
+    this.grads.clear();
+  }
+}
+
+/** Adds each gradient of `source` to the one of the same name in `target` (or puts it there); `target` owns the results. */
+function addInto(target: Map<string, tf.Tensor>, source: Map<string, tf.Tensor>): void {
+  for (const [name, grad] of source) {
+    const previous = target.get(name);
+    if (previous) {
+      target.set(name, tf.add(previous, grad));
+      previous.dispose();
+      grad.dispose();
+    } else {
+      target.set(name, grad);
     }
-    this.grads.clear();
-  }
-
-  /** Frees the full-size gradients only (a sharded strategy keeps its shard). */
-  dropFullGrads(): void {
-    for (const grad of this.grads.values()) grad.dispose();
-    this.grads.clear();
-  }
-
-  /** True when there is something for an optimizer step to apply. */
-  get hasGrads(): boolean {
-    return this.grads.size > 0 || this.gradShard !== undefined;
   }
 }
 
