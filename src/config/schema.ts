@@ -83,6 +83,10 @@ export interface FabricConfig {
   /** ModelCheckpoint defaults: metric that ranks checkpoints (null: none). */
   checkpointMonitor: string | null;
   checkpointMode: CheckpointMode;
+  /** TensorFlow threads of each native rank (intra-op and inter-op pools); auto: the node's cores / local ranks. */
+  threadsPerRank: number | 'auto';
+  /** Keep TensorFlow's load messages and tfjs's banner in rank logs and the dashboard. */
+  verbose: boolean;
 }
 
 export const CHECKPOINT_MODES = ['min', 'max'] as const;
@@ -115,12 +119,14 @@ export const DEFAULT_CONFIG: FabricConfig = Object.freeze({
   checkpointKeepLast: null,
   checkpointMonitor: null,
   checkpointMode: 'min',
+  threadsPerRank: 'auto',
+  verbose: false,
 });
 
 /** How a key's raw value (YAML value, flag or env string) is parsed; see `validate.ts`. */
 export type ValueRule =
   | { kind: 'choice'; choices: readonly string[]; aliases?: Readonly<Record<string, string>> }
-  | { kind: 'integer'; min?: number; max?: number; nullable?: boolean }
+  | { kind: 'integer'; min?: number; max?: number; nullable?: boolean; orAuto?: boolean }
   | { kind: 'positive-number' }
   | { kind: 'devices' }
   | { kind: 'port' }
@@ -183,7 +189,7 @@ export const CONFIG_SCHEMA: { readonly [K in ConfigKey]: ConfigKeySpec<K> } = Ob
   }),
   devices: defineKey(
     'devices',
-    'Ranks per node: a count, a comma-separated list of device indices, or auto. Given explicitly, auto on cpu starts one rank per available core (each rank is single-threaded) and one rank on a GPU; left at its default it starts one rank.',
+    'Ranks per node: a count, a comma-separated list of device indices, or auto. Given explicitly, auto on cpu with the native engine (tfjs-node) starts one rank that uses every core (measured faster than one rank per core here), on wasm one single-threaded rank per available core, and one rank on a GPU; left at its default it starts one rank.',
     '<n|0,2|auto>',
     { kind: 'devices' },
   ),
@@ -266,6 +272,13 @@ export const CONFIG_SCHEMA: { readonly [K in ConfigKey]: ConfigKeySpec<K> } = Ob
     kind: 'choice',
     choices: CHECKPOINT_MODES,
   }),
+  threadsPerRank: defineKey(
+    'threadsPerRank',
+    'TensorFlow threads per rank on the native engine (TF_NUM_INTRAOP_THREADS and TF_NUM_INTEROP_THREADS); auto gives each rank the cores divided by the ranks on this node (at least 1). No effect on wasm, whose ranks are single-threaded.',
+    '<n|auto>',
+    { kind: 'integer', min: 1, max: 1024, orAuto: true },
+  ),
+  verbose: defineKey('verbose', "Keep TensorFlow's load messages (absl, oneDNN, cpu_feature_guard) and tfjs's Node.js banner in rank logs and the dashboard.", '<true|false>', { kind: 'boolean' }),
 });
 
 /** All keys in the order help output should list them. */

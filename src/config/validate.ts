@@ -84,13 +84,14 @@ function toInteger(raw: unknown): number | undefined {
   return undefined;
 }
 
-function parseInteger(key: ConfigKey, raw: unknown, origin: string, rule: Extract<ValueRule, { kind: 'integer' }>): number | null {
+function parseInteger(key: ConfigKey, raw: unknown, origin: string, rule: Extract<ValueRule, { kind: 'integer' }>): number | null | 'auto' {
   if (rule.nullable && (raw === null || (typeof raw === 'string' && /^(none|null)$/i.test(raw.trim())))) return null;
+  if (rule.orAuto && typeof raw === 'string' && raw.trim().toLowerCase() === 'auto') return 'auto';
   const { min, max } = rule;
   const range =
     min !== undefined && max !== undefined ? ` from ${min} to ${max}` : min !== undefined ? ` of at least ${min}` : '';
-  const expectation =
-    `${key} must be a whole number${range}` + (rule.nullable ? `, or 'none' to leave it unset.` : '.');
+  const alternative = rule.nullable ? `, or 'none' to leave it unset.` : rule.orAuto ? `, or 'auto' to let Fabric choose.` : '.';
+  const expectation = `${key} must be a whole number${range}${alternative}`;
   const value = toInteger(raw);
   if (value === undefined) throw invalid(key, raw, origin, expectation);
   if ((min !== undefined && value < min) || (max !== undefined && value > max)) {

@@ -66,6 +66,20 @@ describe('resolveConfig', () => {
     expect(sources.accelerator).toEqual({ source: 'default', origin: 'default' });
   });
 
+  it('resolves threadsPerRank and verbose from flags, env and YAML in the usual order', () => {
+    write('fabric.config.yaml', 'threads_per_rank: 3\nverbose: true\n');
+    const fromYaml = resolveConfig({ flags: {}, env: {}, cwd });
+    expect(fromYaml.config).toMatchObject({ threadsPerRank: 3, verbose: true });
+    expect(fromYaml.sources.threadsPerRank.origin).toMatch(/fabric\.config\.yaml:1:1$/);
+    const fromEnv = resolveConfig({ flags: {}, env: { FABRIC_THREADS_PER_RANK: 'auto', FABRIC_VERBOSE: '0' }, cwd });
+    expect(fromEnv.config).toMatchObject({ threadsPerRank: 'auto', verbose: false });
+    expect(fromEnv.sources.threadsPerRank).toEqual({ source: 'env', origin: 'FABRIC_THREADS_PER_RANK' });
+    const fromFlag = resolveConfig({ flags: { threadsPerRank: '1' }, env: { FABRIC_THREADS_PER_RANK: '2' }, cwd });
+    expect(fromFlag.config.threadsPerRank).toBe(1);
+    expect(fromFlag.sources.threadsPerRank).toEqual({ source: 'flag', origin: '--threads-per-rank' });
+    expect(userErrorOf(() => resolveConfig({ flags: {}, env: { FABRIC_THREADS_PER_RANK: 'many' }, cwd }))).toContain('(from FABRIC_THREADS_PER_RANK)');
+  });
+
   it('shows the project file as ./fabric.config.yaml when cwd is the process cwd', () => {
     write('fabric.config.yaml', 'devices: 2\n');
     const previous = process.cwd();

@@ -229,3 +229,26 @@ describe('boolean and nullable text keys', () => {
     expect(validateConfigValue('tokenFile', '/tmp/token', '--token-file')).toBe('/tmp/token');
   });
 });
+
+describe('threadsPerRank and verbose', () => {
+  it('takes a thread count of 1 to 1024 or auto, from text or a YAML number', () => {
+    expect(validateConfigValue('threadsPerRank', '2', '--threads-per-rank')).toBe(2);
+    expect(validateConfigValue('threadsPerRank', 4, 'fabric.config.yaml:1:17')).toBe(4);
+    expect(validateConfigValue('threadsPerRank', ' AUTO ', 'FABRIC_THREADS_PER_RANK')).toBe('auto');
+  });
+
+  it('rejects 0, fractions, huge counts and words other than auto, naming the origin and offering auto', () => {
+    expect(userErrorOf(() => validateConfigValue('threadsPerRank', '0', '--threads-per-rank'))).toBe(
+      "Invalid value '0' for threadsPerRank (from --threads-per-rank). threadsPerRank must be a whole number from 1 to 1024, or 'auto' to let Fabric choose.",
+    );
+    expect(userErrorOf(() => validateConfigValue('threadsPerRank', 1.5, 'x.yaml:2:1'))).toContain('whole number');
+    expect(userErrorOf(() => validateConfigValue('threadsPerRank', '5000', 'FABRIC_THREADS_PER_RANK'))).toContain('from 1 to 1024');
+    expect(userErrorOf(() => validateConfigValue('threadsPerRank', 'none', 'x'))).toContain("or 'auto'");
+  });
+
+  it('reads verbose like the other switches', () => {
+    expect(validateConfigValue('verbose', 'yes', 'FABRIC_VERBOSE')).toBe(true);
+    expect(validateConfigValue('verbose', false, 'x.yaml:1:1')).toBe(false);
+    expect(() => validateConfigValue('verbose', 'loud', '--verbose')).toThrow(/verbose must be true or false/);
+  });
+});
