@@ -455,9 +455,9 @@ export class Fabric {
 
   private wrapOptimizer(optimizer: tf.Optimizer, params: ParamSet): FabricOptimizer {
     if (!(optimizer instanceof tf.Optimizer)) throw new TypeError('fabric.setup: optimizers must be tfjs optimizers such as tf.train.adam(1e-3).');
-    // The fused flat update beats tfjs's per-variable kernels on wasm and pure JS; native tfjs-node keeps its own.
-    // FABRIC_FUSED_OPTIMIZER=0 keeps tfjs's own update (to compare, or to rule the fused one out).
-    const fused = (this.backend === 'wasm' || this.backend === 'cpu') && process.env.FABRIC_FUSED_OPTIMIZER !== '0';
+    // The fused update beats tfjs's per-variable op chains: a flat JS pass on wasm and pure JS, one TensorFlow
+    // kernel per variable on tfjs-node. FABRIC_FUSED_OPTIMIZER=0 keeps tfjs's own update (to compare, or rule it out).
+    const fused = ['wasm', 'cpu', 'tensorflow'].includes(this.backend) && process.env.FABRIC_FUSED_OPTIMIZER !== '0';
     const wrapped = new FabricOptimizer(optimizer, params, undefined, this.parts.precision, this.strategy.sharded, { fused });
     this.optimizers.set(optimizer, wrapped);
     return wrapped;

@@ -3,6 +3,7 @@ import { readFloat32 } from '../accelerators/tensor-view.js';
 import { FlatLayout } from '../optim/flat-layout.js';
 import { flatOptimizerFor, fusableOptimizer } from '../optim/from-tfjs.js';
 import type { FlatOptimizer, FlatOptimizerState } from '../optim/flat-optimizer.js';
+import { NativeFusedUpdate } from '../optim/native/fused-update.js';
 import { FullPrecision } from '../precision/full.js';
 import type { ShardedTraining } from '../strategies/strategy.js';
 import type { Precision } from '../precision/precision.js';
@@ -20,9 +21,20 @@ import type { ParamSet } from './param-set.js';
 export class FabricOptimizer {
   /** The flat-buffer optimizer: always under zero1/zero2/fsdp, and when `fused` was asked for. */
   readonly flat?: FlatOptimizer;
-  /** Its state (this rank's shard when sharded); made at the first step or by a checkpoint load. */
-  flatState?: FlatOptimizerState;
+  /** On tfjs-node, the fused update runs as one TensorFlow kernel per variable, its slots kept in TensorFlow. */
+  private readonly native?: NativeFusedUpdate;
+  private state?: FlatOptimizerState;
   private layout?: FlatLayout;
+
+  /** The flat optimizer's state (this rank's shard when sharded); made at the first step or by a checkpoint load. */
+  get flatState(): FlatOptimizerState | undefined {
+    if (this.state && this.native) this.native.copySlotsInto(this.state, (this.layout ??= FlatLayout.of(this.params)));
+    return this.state;
+  }
+  set flatState(state: FlatOptimizerState | undefined) {
+    this.state = state;
+    this.native?.stateReplaced();
+  }
 
   constructor(
     readonly optimizer: tf.Optimizer,
@@ -34,6 +46,7 @@ export class FabricOptimizer {
   ) {
     if (sharded) this.flat = flatOptimizerFor(optimizer);
     else if (options.fused) this.flat = fusableOptimizer(optimizer);
+    if (this.flat && !sharded) this.native = NativeFusedUpdate.for(this.flat);
   }
 
   /** Steps skipped because the gradients held inf/NaN (loss scaling). */
@@ -80,7 +93,8 @@ export class FabricOptimizer {
   private fusedStep(flat: FlatOptimizer): void {
     const layout = (this.layout ??= FlatLayout.of(this.params));
     const variables = FlatLayout.variablesOf(this.params);
-    const state = (this.flatState ??= flat.createState(layout.total));
+    const state = (this.state ??= flat.createState(layout.total));
+    if (this.native) return this.nativeStep(this.native, variables, state, layout);
     const updated = layout.names.map((name, i) => ({ i, grad: this.params.grads.get(name) })).filter((u) => u.grad !== undefined);
     if (updated.length === 0) throw new Error('optimizer.step() found no gradients: call `await fabric.backward(() => loss)` first (or after zeroGrad()).');
     const ownsCopies = tf.getBackend() === 'wasm';
@@ -109,9 +123,19 @@ export class FabricOptimizer {
     this.onStep(this);
   }
 
+  private nativeStep(native: NativeFusedUpdate, variables: tf.Variable[], state: FlatOptimizerState, layout: FlatLayout): void {
+    const grads = layout.names.map((name) => this.params.grads.get(name));
+    if (grads.every((g) => g === undefined)) throw new Error('optimizer.step() found no gradients: call `await fabric.backward(() => loss)` first (or after zeroGrad()).');
+    if (!this.precision.optimizerStep(() => native.step(variables, grads, state, layout), this.params.trainable)) {
+      this.skippedSteps++;
+      return;
+    }
+    this.onStep(this);
+  }
+
   /** Optimizer steps applied so far (counted by the flat twin or by tfjs; checkpoints restore the count). */
   get stepCount(): number {
-    return this.flat ? (this.flatState?.iterations ?? 0) : this.optimizer.iterations;
+    return this.flat ? (this.state?.iterations ?? 0) : this.optimizer.iterations;
   }
 
   zeroGrad(): void {
