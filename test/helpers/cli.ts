@@ -26,12 +26,14 @@ export function lineOf(file: string, needle: string): number {
 
 /**
  * The test process's env without what would change the CLI's behaviour: vitest's NODE_ENV=test
- * (oclif would transpile on the fly), CI (plain vs TUI output) and any FABRIC_* setting of the caller.
+ * (oclif would transpile on the fly), CI (plain vs TUI output) and any FABRIC_* setting of the caller, except
+ * FABRIC_TFJS_BACKEND: the engine under test (vitest.config.ts), which the ranks must run on too.
  */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (key === 'NODE_ENV' || key === 'CI' || key === 'NODE_OPTIONS' || key.startsWith('FABRIC_') || key.startsWith('VITEST')) continue;
+    if (key === 'NODE_ENV' || key === 'CI' || key === 'NODE_OPTIONS' || key.startsWith('VITEST')) continue;
+    if (key.startsWith('FABRIC_') && key !== 'FABRIC_TFJS_BACKEND') continue;
     env[key] = value;
   }
   for (const [key, value] of Object.entries(extra)) {
