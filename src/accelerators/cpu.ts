@@ -1,12 +1,35 @@
 import { FabricUserError } from '../errors.js';
 import { activateBackend, importOptional, type Accelerator, type ResolvedAccelerator, type Tf } from './accelerator.js';
+import { addonFixCommands, findNativePackage, TFJS_NODE, TFJS_NODE_GPU } from './native-package.js';
+import { silenceNodeBanner, verboseFromEnv } from './tfjs-banner.js';
 import { registerWasmKernels } from './wasm-kernels/index.js';
 
-/** The CPU backends in the order we prefer them: fastest first. */
+/**
+ * The native engine for the CPU: tfjs-node, else tfjs-node-gpu with its GPUs hidden (the same binding; both
+ * register the 'tensorflow' backend). Returns why it was chosen, or undefined when neither loads.
+ */
+async function loadNativeCpu(): Promise<string | undefined> {
+  if ((await importOptional(TFJS_NODE)) !== undefined) return `${TFJS_NODE} is installed (native libtensorflow)`;
+  if (!findNativePackage(TFJS_NODE_GPU)?.addonBuilt) return undefined;
+  // TensorFlow reads this when the addon loads and looks for GPUs: --accelerator=cpu must not compute on one.
+  process.env.CUDA_VISIBLE_DEVICES = '-1';
+  if ((await importOptional(TFJS_NODE_GPU)) === undefined) return undefined;
+  return `${TFJS_NODE_GPU} is installed and ${TFJS_NODE} is not: native libtensorflow on the CPU, GPUs hidden (CUDA_VISIBLE_DEVICES=-1)`;
+}
+
+/** Why the native engine is not used, for the reason line of the fallback. */
+function whyNotNative(): string {
+  const cpuPackage = findNativePackage(TFJS_NODE);
+  if (!cpuPackage) return `${TFJS_NODE} is not installed`;
+  if (!cpuPackage.addonBuilt) return `${TFJS_NODE} is installed without its native addon (\`${addonFixCommands(TFJS_NODE).join('` then `')}\` builds it)`;
+  return `${TFJS_NODE} failed to load (\`fabric env\` shows why)`;
+}
+
+/** The CPU backends in the order we prefer them: fastest first. `load` answers why it was chosen, or undefined. */
 const CPU_BACKENDS = [
-  { backend: 'tensorflow', load: () => importOptional('@tensorflow/tfjs-node'), why: '@tensorflow/tfjs-node is installed (native libtensorflow)' },
-  { backend: 'wasm', load: () => importOptional('@tensorflow/tfjs-backend-wasm'), why: '@tensorflow/tfjs-node is not installed; the WebAssembly backend ships with tfjs-fabric' },
-  { backend: 'cpu', load: async () => true, why: 'neither tfjs-node nor the WebAssembly backend could be loaded; pure-JS fallback (slow)' },
+  { backend: 'tensorflow', load: loadNativeCpu },
+  { backend: 'wasm', load: async () => ((await importOptional('@tensorflow/tfjs-backend-wasm')) === undefined ? undefined : `${whyNotNative()}; the WebAssembly backend ships with tfjs-fabric`) },
+  { backend: 'cpu', load: async () => 'neither tfjs-node nor the WebAssembly backend could be loaded; pure-JS fallback (slow)' },
 ] as const;
 
 const BACKEND_ALIASES: Record<string, string> = { node: 'tensorflow', tensorflow: 'tensorflow', 'tfjs-node': 'tensorflow', wasm: 'wasm', cpu: 'cpu', js: 'cpu' };
@@ -18,12 +41,15 @@ export const cpuAccelerator: Accelerator = {
     return true;
   },
   async resolve(tf: Tf, env: NodeJS.ProcessEnv): Promise<ResolvedAccelerator> {
+    // Before any tensor exists: the pure-JS backend prints its banner on its first one.
+    if (!verboseFromEnv(env)) silenceNodeBanner(tf);
     const forced = env.FABRIC_TFJS_BACKEND?.trim();
     if (forced) return resolveForcedBackend(tf, forced);
     for (const candidate of CPU_BACKENDS) {
-      if ((await candidate.load()) === undefined) continue;
+      const why = await candidate.load();
+      if (why === undefined) continue;
       if (await activateBackend(tf, candidate.backend)) {
-        return withFastKernels(tf, { accelerator: 'cpu', backend: candidate.backend, reason: candidate.why });
+        return withFastKernels(tf, { accelerator: 'cpu', backend: candidate.backend, reason: why });
       }
     }
     throw new Error('No tfjs CPU backend could be activated, not even the pure-JS one.');
@@ -40,7 +66,10 @@ async function resolveForcedBackend(tf: Tf, forced: string): Promise<ResolvedAcc
   const candidate = CPU_BACKENDS.find((c) => c.backend === backend)!;
   const loaded = (await candidate.load()) !== undefined;
   if (!loaded || !(await activateBackend(tf, backend))) {
-    const install = backend === 'tensorflow' ? ' Install it with `npm install @tensorflow/tfjs-node`, or unset FABRIC_TFJS_BACKEND.' : ' Unset FABRIC_TFJS_BACKEND to pick the fastest available backend.';
+    const install =
+      backend === 'tensorflow'
+        ? ` ${whyNotNative()}. Install it with \`npm install ${TFJS_NODE}\` and let its install script build the addon (\`${addonFixCommands(TFJS_NODE).join('` then `')}\`), or unset FABRIC_TFJS_BACKEND.`
+        : ' Unset FABRIC_TFJS_BACKEND to pick the fastest available backend.';
     throw new FabricUserError(`FABRIC_TFJS_BACKEND=${forced} asks for the '${backend}' backend, but it could not be loaded.${install}`);
   }
   return withFastKernels(tf, { accelerator: 'cpu', backend, reason: `forced by FABRIC_TFJS_BACKEND=${forced}` });

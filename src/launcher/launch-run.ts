@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { configToEnv, type ResolvedConfig } from '../config/resolve.js';
 import type { FabricConfig } from '../config/schema.js';
@@ -8,7 +9,12 @@ import { detectEnvironment, validateAgainstFlags } from '../environments/registr
 import { FabricUserError } from '../errors.js';
 import { sha256File, type CheckpointInfo } from '../run-dir/checkpoints.js';
 import { createRunDir, writeRunInfo, type ResumeRecord, type RunInfo, type RunPaths } from '../run-dir/run-dir.js';
-import { autoDeviceCount } from './auto-devices.js';
+import { autoDeviceCount, describeAutoDevices } from './auto-devices.js';
+import { assertCudaReady } from './cuda-preflight.js';
+import { cudaDevicesForRanks } from './gpu-assignment.js';
+import { predictRankEngine, type PredictedEngine } from './rank-engine.js';
+import { quietTensorflowEnv, tensorflowNoiseFilter } from './tensorflow-noise.js';
+import { planThreadBudget } from './thread-budget.js';
 import { assertPortFree, pickFreePort } from './ports.js';
 import type { RunObserver } from './observer.js';
 import { RunSupervisor } from './supervisor.js';
@@ -57,11 +63,13 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
     throw new FabricUserError(`Training script '${options.script}' was not found (looked at ${script}). Pass the path of a .ts or .js file that exports \`train(fabric, args)\`.`);
   }
   const given = (key: keyof FabricConfig) => sources[key].source !== 'default';
+  const target = predictRankEngine(config.accelerator, env);
+  assertCudaReady(target, env);
   const cluster = detectEnvironment(env, {
     mainAddress: given('mainAddress') ? config.mainAddress : undefined,
     mainPort: given('mainPort') && config.mainPort !== 'auto' ? config.mainPort : undefined,
   });
-  const layout = cluster.externallyLaunched ? externalLayout(cluster, config, given) : localLayout(config, given('devices'));
+  const layout = cluster.externallyLaunched ? externalLayout(cluster, config, given) : localLayout(config, given('devices'), target);
   const { devices, worldSize, firstRank, nodeRank } = layout;
   const mainPort = worldSize > 1 ? (layout.mainPort ?? (await resolveMainPort(config, sources.mainPort.origin))) : undefined;
   if (cluster.externallyLaunched && cluster.globalRank === 0 && mainPort !== undefined) await assertPortFree(cluster.mainAddress, mainPort, sources.mainPort.origin);
@@ -97,15 +105,33 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
     : { command: options.command, script, ...current, startTime, cwd: options.cwd };
   writeRunInfo(run, info);
   if (cluster.externallyLaunched) options.observer.notice(`tfjs-fabric: rank ${cluster.globalRank} of ${worldSize}, started by ${cluster.launchedBy}`);
+  if (!cluster.externallyLaunched && given('devices') && config.devices === 'auto') options.observer.notice(describeAutoDevices(target, devices));
+  const threads = planThreadBudget({
+    engine: target.engine,
+    // Under srun/mpirun this process runs one rank, but its node holds perNode of them.
+    localRanks: cluster.externallyLaunched ? (cluster.counts.perNode?.value ?? 1) : devices,
+    cores: os.availableParallelism(),
+    threadsPerRank: config.threadsPerRank,
+    threadsOrigin: given('threadsPerRank') ? sources.threadsPerRank.origin : undefined,
+    env,
+  });
+  for (const notice of threads.notices) options.observer.notice(notice);
 
-  const baseEnv = { ...rankBaseEnv(options, env, script, run, worldSize, mainPort, token, { nodeRank, mainAddress: cluster.externallyLaunched ? cluster.mainAddress : config.mainAddress }), FABRIC_SCRIPT_SHA256: scriptSha256 };
-  const ranks = Array.from({ length: devices }, (_, offset) => {
+  const baseEnv = {
+    ...rankBaseEnv(options, env, script, run, worldSize, mainPort, token, { nodeRank, mainAddress: cluster.externallyLaunched ? cluster.mainAddress : config.mainAddress }),
+    ...threads.env,
+    ...quietTensorflowEnv(config.verbose, env),
+    FABRIC_SCRIPT_SHA256: scriptSha256,
+  };
+  const keepLine = tensorflowNoiseFilter(config.verbose, baseEnv);
+  const locals = Array.from({ length: devices }, (_, offset) => layout.firstLocalRank + offset);
+  // Each rank sees only its own GPU, numbered from the --devices list.
+  const gpus = target.accelerator === 'cuda' ? cudaDevicesForRanks(config.devices, locals, env.CUDA_VISIBLE_DEVICES, sources.devices.origin) : undefined;
+  const ranks = locals.map((local, offset) => {
     const rank = firstRank + offset;
-    const local = layout.firstLocalRank + offset;
     const rankEnv: NodeJS.ProcessEnv = { ...baseEnv, RANK: String(rank), LOCAL_RANK: String(local) };
-    // Each rank sees only its own GPU, numbered from the --devices list.
-    if (config.accelerator === 'cuda' || config.accelerator === 'gpu') rankEnv.CUDA_VISIBLE_DEVICES = String(Array.isArray(config.devices) ? config.devices[local] : local);
-    return { rank, env: rankEnv, logPath: run.rankLog(rank) };
+    if (gpus) rankEnv.CUDA_VISIBLE_DEVICES = gpus[offset];
+    return { rank, env: rankEnv, logPath: run.rankLog(rank), keepLine };
   });
   const logPaths = Object.fromEntries(ranks.map((r) => [r.rank, r.logPath]));
   options.observer.runStarted({ runDir: run.dir, script, worldSize, localRanks: ranks.map((r) => r.rank), liveRank: firstRank, config: info.config, startTime: Date.parse(startTime), logPaths });
@@ -142,8 +168,8 @@ interface RankLayout {
 }
 
 /** Our own launcher: `devices` ranks on this node, numbered after the nodes before it. Unset devices: one rank; `auto` asked for: see autoDeviceCount. */
-function localLayout(config: FabricConfig, devicesGiven: boolean): RankLayout {
-  const devices = devicesGiven && config.devices === 'auto' ? autoDeviceCount(config.accelerator) : devicesCount(config.devices);
+function localLayout(config: FabricConfig, devicesGiven: boolean, target: PredictedEngine): RankLayout {
+  const devices = devicesGiven && config.devices === 'auto' ? autoDeviceCount(target) : devicesCount(config.devices);
   return { devices, worldSize: devices * config.numNodes, firstRank: config.nodeRank * devices, firstLocalRank: 0, nodeRank: config.nodeRank };
 }
 

@@ -3,6 +3,8 @@
  * loads directly. It seeds, builds Fabric from the launcher's env, runs `train(fabric, args)` and maps
  * the outcome to an exit code: 0 done, 1 the script threw (stack shown), 2 a user mistake (message only).
  */
+import * as tf from '@tensorflow/tfjs';
+import { silenceNodeBanner, verboseFromEnv } from '../accelerators/tfjs-banner.js';
 import { Fabric } from '../fabric.js';
 import { isFabricUserError } from '../errors.js';
 import { seedEverything } from '../seed.js';
@@ -14,6 +16,8 @@ async function main(): Promise<number> {
   if (!script) throw new Error('FABRIC_SCRIPT is not set: rank-entry is started by `fabric run model`.');
   const args: string[] = JSON.parse(process.env.FABRIC_SCRIPT_ARGS ?? '[]');
   if (process.env.FABRIC_SEED) seedEverything(Number(process.env.FABRIC_SEED));
+  // Before the script runs: a tensor it makes at import time would print tfjs's Node.js banner.
+  if (!verboseFromEnv(process.env)) silenceNodeBanner(tf);
   const train = await loadTrainFunction(script);
   const fabric = new Fabric();
   stopGracefullyOn(fabric);

@@ -18,9 +18,17 @@ export interface RankProcess {
 
 /**
  * Starts one rank: `node --import tsx rank-entry` with the run's env. Its stdout/stderr go to its log
- * file and, line by line, to `onLine`. IPC carries progress.
+ * file and, line by line, to `onLine`; with `keepLine`, only the lines it keeps go to either. IPC carries progress.
  */
-export function spawnRank(options: { rank: number; env: NodeJS.ProcessEnv; logPath: string; cwd: string; onLine?: (line: string) => void; detached?: boolean }): RankProcess {
+export function spawnRank(options: {
+  rank: number;
+  env: NodeJS.ProcessEnv;
+  logPath: string;
+  cwd: string;
+  onLine?: (line: string) => void;
+  keepLine?: (line: string) => boolean;
+  detached?: boolean;
+}): RankProcess {
   // tsx is resolved from our own install (not the user's cwd) so a script anywhere loads.
   const tsxUrl = import.meta.resolve('tsx');
   const child = spawn(process.execPath, ['--enable-source-maps', '--import', tsxUrl, rankEntryPath()], {
@@ -31,10 +39,16 @@ export function spawnRank(options: { rank: number; env: NodeJS.ProcessEnv; logPa
     detached: options.detached ?? false,
   });
   const log = fs.createWriteStream(options.logPath, { flags: 'a' });
+  const keepLine = options.keepLine;
   for (const stream of [child.stdout!, child.stderr!]) {
-    const splitter = new LineSplitter((line) => options.onLine?.(line));
+    const splitter = new LineSplitter((line) => {
+      if (keepLine && !keepLine(line)) return;
+      // Filtered output is written line by line; unfiltered output went to the log as it came.
+      if (keepLine) log.write(`${line}\n`);
+      options.onLine?.(line);
+    });
     stream.on('data', (chunk: Buffer) => {
-      log.write(chunk);
+      if (!keepLine) log.write(chunk);
       splitter.push(chunk);
     });
     stream.on('end', () => splitter.end());

@@ -11,6 +11,8 @@ export interface SupervisedRank {
   rank: number;
   env: NodeJS.ProcessEnv;
   logPath: string;
+  /** Drops lines (TensorFlow's load messages) from the log and the dashboard; see tensorflow-noise.ts. */
+  keepLine?: (line: string) => boolean;
 }
 
 export interface SupervisorOptions {
@@ -69,6 +71,7 @@ export class RunSupervisor {
         logPath: spec.logPath,
         cwd: this.options.cwd,
         detached: true,
+        keepLine: spec.keepLine,
         onLine: (line) => this.options.observer.rankLine(spec.rank, line),
       });
       const state: RankState = { process, lastHeartbeat: Date.now(), step: 0, stalled: false };

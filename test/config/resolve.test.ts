@@ -182,6 +182,8 @@ describe('configToEnv / configFromEnv', () => {
     checkpointKeepLast: 3,
     checkpointMonitor: 'val_loss',
     checkpointMode: 'max',
+    threadsPerRank: 3,
+    verbose: true,
   };
 
   it('writes FABRIC_* strings', () => {
@@ -192,6 +194,8 @@ describe('configToEnv / configFromEnv', () => {
       FABRIC_MAIN_PORT: '29400',
       FABRIC_LOGGERS: 'csv,tensorboard',
       FABRIC_FLUSH_LOGS_EVERY_N_STEPS: '10',
+      FABRIC_THREADS_PER_RANK: '3',
+      FABRIC_VERBOSE: 'true',
     });
     expect(configToEnv({ precision: '16-mixed' })).toEqual({ FABRIC_PRECISION: '16-mixed' });
   });
