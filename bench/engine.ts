@@ -1,21 +1,34 @@
 /**
- * `npm run bench:engine`: how fast our default CPU engine trains, against stock tfjs in the same run (issue 9).
- * For an MLP 784-512-512-10 and the Transformer LM template: steps/s of stock tfjs-wasm, stock pure-JS tfjs and our
- * engine through Fabric (wasm + our kernels), each in a fresh process, rounds interleaved so machine noise hits all
- * alike; then utilisation = the model FLOPs per second of our step / the backend's plain matMul peak measured in the
- * same process. With /usr/bin/python3 and torch present, the same models in PyTorch on one thread (never required).
- * Usage: npm run bench:engine  (or node --import tsx bench/engine.ts [--rounds 2] [--models mlp,transformer])
+ * `npm run bench:engine`, three sections, each engine in a fresh process and rounds interleaved:
+ *   wasm:   our wasm engine through Fabric against stock tfjs-wasm and pure-JS tfjs (issue 9), with utilisation =
+ *           model FLOPs/s of our step / the backend's plain matMul peak measured in the same process;
+ *   native: tfjs-node through Fabric against a raw tfjs-node loop, Keras/TF, JAX and PyTorch (issue 14);
+ *   ddp:    DDP on tfjs-node, 2 ranks x 1 thread vs 1 rank x 1 and x 2 threads, beside the machine's 2-process ratio.
+ * /proc/loadavg is printed before and after: the numbers mean little on a busy machine.
+ * Usage: node --import tsx bench/engine.ts [--rounds 3] [--models mlp,cnn,transformer] [--sections wasm,native,ddp] [--threads 1,2]
  */
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { measureAnchor } from './engine-anchors.js';
+import { benchDdp } from './engine-ddp.js';
+import { benchNative } from './engine-native.js';
+import { loadAverage, machineLine, median } from './engine-stats.js';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '2' }, models: { type: 'string', default: 'mlp,transformer' } } });
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    models: { type: 'string', default: 'mlp,cnn,transformer' },
+    sections: { type: 'string', default: 'wasm,native,ddp' },
+    threads: { type: 'string', default: '1' },
+  },
+});
 const rounds = Number(values.rounds);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const PYTHON = '/usr/bin/python3';
+const sections = values.sections.split(',');
+const models = values.models.split(',');
 
 interface Result {
   engine: string;
@@ -31,6 +44,8 @@ const PLAN: Record<string, Record<string, [number, number]>> = {
   mlp: { fabric: [3, 30], 'stock-wasm': [2, 10], 'stock-js': [1, 3], pytorch: [3, 20] },
   transformer: { fabric: [2, 8], 'stock-wasm': [1, 3], 'stock-js': [1, 2], pytorch: [2, 6] },
 };
+/** The wasm section covers the workloads stock wasm can train (its CNN gradient kernels are missing). */
+const WASM_MODELS = new Set(Object.keys(PLAN));
 const TARGETS: Record<string, { vsWasm: number; utilisation?: number }> = { mlp: { vsWasm: 3.5, utilisation: 0.7 }, transformer: { vsWasm: 3 } };
 
 function parseResult(output: string, what: string): Result {
@@ -50,19 +65,16 @@ function measure(model: string, engine: string): Result {
   return parseResult(`${run.stdout}${run.stderr}`, `${model} on ${engine} (exit ${run.status})`);
 }
 
-/** PyTorch at one thread, or undefined when /usr/bin/python3 has no torch. */
+/** PyTorch at one thread, or undefined when it cannot be imported. */
 function measureTorch(model: string): Result | undefined {
-  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.status !== 0) return undefined;
-  const [warmup, steps] = PLAN[model].pytorch;
-  const run = spawnSync(PYTHON, [path.join(root, 'bench/scripts/engine-torch.py'), model, String(warmup), String(steps)], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
-  return parseResult(`${run.stdout}${run.stderr}`, `${model} in PyTorch (exit ${run.status})`);
+  const [warmup, steps] = PLAN[model]!.pytorch!;
+  try {
+    return { engine: 'pytorch', backend: 'torch', stepsPerSecond: measureAnchor(root, 'pytorch', model, warmup, steps, 1) };
+  } catch {
+    return undefined;
+  }
 }
 
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const fmt = (v: number[]) => `${median(v).toFixed(2).padStart(6)} steps/s${v.length > 1 ? `  (rounds: ${v.map((x) => x.toFixed(2)).join(', ')})` : ''}`;
 const verdict = (value: number, target: number) => `${value >= target ? 'met' : 'MISSED'}: target >= ${target}`;
 
@@ -105,9 +117,12 @@ function benchModel(model: string): void {
     console.log(`  PyTorch, 1 thread                 ${fmt(rates.pytorch)}`);
     console.log(`  ours / PyTorch                    ${perRound('pytorch').toFixed(2)}x`);
   } else {
-    console.log(`  PyTorch: skipped (${PYTHON} has no torch)`);
+    console.log('  PyTorch: skipped (torch does not import; see bench/README.md)');
   }
 }
 
-console.log(`Engine benchmark: ${os.cpus()[0]?.model ?? 'CPU'} x ${os.cpus().length}, Node ${process.versions.node}, ${rounds} interleaved round(s), medians`);
-for (const model of values.models.split(',')) benchModel(model);
+console.log(`Engine benchmark: ${machineLine()}, ${rounds} interleaved round(s); load average before: ${loadAverage()}`);
+if (sections.includes('wasm')) for (const model of models.filter((m) => WASM_MODELS.has(m))) benchModel(model);
+if (sections.includes('native')) benchNative(root, models, rounds, values.threads.split(',').map(Number));
+if (sections.includes('ddp')) await benchDdp(root, rounds);
+console.log(`\nload average after: ${loadAverage()}`);

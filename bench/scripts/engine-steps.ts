@@ -1,7 +1,10 @@
 /**
  * One measurement of the engine benchmark, in a fresh process so the engines never share kernel registrations:
  * training steps/s of one model on one engine, and (for `fabric`) the backend's plain matMul peak in the same process.
- * Usage: node --import tsx bench/scripts/engine-steps.ts <mlp|transformer> <stock-wasm|stock-js|fabric> <warmup> <steps>
+ * Engines: `fabric` (our wasm engine through Fabric), `stock-wasm`, `stock-js`, and on tfjs-node `native-fabric`
+ * (through Fabric) and `native-raw` (a plain tfjs-node loop, optimizer.minimize). Native threads come from
+ * TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS, which the caller sets.
+ * Usage: node --import tsx bench/scripts/engine-steps.ts <mlp|cnn|transformer> <engine> <warmup> <steps>
  * Prints one line: ENGINE_RESULT {json}
  */
 import * as tf from '@tensorflow/tfjs';
@@ -57,7 +60,31 @@ async function main(): Promise<void> {
   let rate: number;
   let peakGflops: number | undefined;
   let backend: string;
-  if (engine === 'fabric') {
+  if (engine === 'native-fabric' || engine === 'native-raw') {
+    await import('@tensorflow/tfjs-node');
+    if (!(await tf.setBackend('tensorflow'))) throw new Error("tfjs-node's backend did not start.");
+    backend = 'tensorflow';
+    workload = makeWorkload(model);
+    let step: () => Promise<unknown>;
+    let fabric: Fabric | undefined;
+    if (engine === 'native-fabric') {
+      fabric = new Fabric({ accelerator: 'cpu' });
+      await fabric.launch();
+      if (fabric.backend !== 'tensorflow') throw new Error(`Fabric picked '${fabric.backend}', not tfjs-node.`);
+      const [, optimizer] = fabric.setup(workload.variables, tf.train.adam(1e-3));
+      step = async () => {
+        await fabric!.backward(workload.loss);
+        await optimizer.step();
+        optimizer.zeroGrad();
+      };
+    } else {
+      const optimizer = tf.train.adam(1e-3);
+      step = () => rawStep(workload, optimizer);
+    }
+    for (let i = 0; i < warmup; i++) await step();
+    rate = await stepsPerSecond(step);
+    await fabric?.teardown();
+  } else if (engine === 'fabric') {
     const fabric = new Fabric({ accelerator: 'cpu' });
     await fabric.launch();
     backend = fabric.backend;

@@ -1,25 +1,35 @@
-"""The engine benchmark's two models in PyTorch on one thread, for comparison (never required).
-Usage: /usr/bin/python3 bench/scripts/engine-torch.py <mlp|transformer> <warmup> <steps>
-Prints one line: ENGINE_RESULT {json}
+"""PyTorch (Debian's python3-torch, OpenBLAS): the engine benchmark's workloads with an eager training loop.
+Usage: /usr/bin/python3 bench/anchors/torch_steps.py <mlp|cnn|transformer> <warmup> <steps> <threads>
 """
-import json
 import math
-import sys
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-torch.set_num_threads(1)
+from common import SHAPES, args, report
+
+model_name, warmup, steps, threads = args()
+torch.set_num_threads(threads)
 torch.manual_seed(0)
-model_name, warmup, steps = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 
 
 def mlp():
     net = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10))
     x = torch.randn(128, 784)
     y = torch.randint(0, 10, (128,))
+    return net, lambda: F.cross_entropy(net(x), y)
+
+
+def cnn():
+    s = SHAPES['cnn']
+    net = nn.Sequential(
+        nn.Conv2d(1, s['filters'][0], 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(s['filters'][0], s['filters'][1], 3), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(5 * 5 * s['filters'][1], s['dense']), nn.ReLU(), nn.Linear(s['dense'], s['classes']),
+    )
+    x = torch.randn(s['batch'], 1, 28, 28)
+    y = torch.randint(0, 10, (s['batch'],))
     return net, lambda: F.cross_entropy(net(x), y)
 
 
@@ -62,7 +72,7 @@ def transformer():
     return net, lambda: F.cross_entropy(net(inputs).reshape(-1, 256), targets.reshape(-1))
 
 
-net, loss_fn = mlp() if model_name == 'mlp' else transformer()
+net, loss_fn = {'mlp': mlp, 'cnn': cnn, 'transformer': transformer}[model_name]()
 optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
 
 
@@ -74,10 +84,4 @@ def step():
     return loss.item()
 
 
-for _ in range(warmup):
-    step()
-start = time.perf_counter()
-for _ in range(steps):
-    step()
-rate = steps / (time.perf_counter() - start)
-print('ENGINE_RESULT ' + json.dumps({'model': model_name, 'engine': 'pytorch', 'backend': f'torch {torch.__version__}, 1 thread', 'stepsPerSecond': rate}))
+report('pytorch', f'torch {torch.__version__}, {threads} thread(s)', model_name, threads, step, warmup, steps)
