@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixture, makeTempDir, removeTempDirs, runModel } from './cli.js';
-import { ENGINE_UNDER_TEST, expectLiveRankOnEngine, probeNativeAddon } from './engine.js';
+import { ENGINE_UNDER_TEST, expectLiveRankOnEngine } from './engine.js';
+import { probeNativeAddon } from './native-addon.js';
 import { launchFabric } from './fabric.js';
 
 afterAll(() => removeTempDirs());

@@ -3,7 +3,6 @@
  * FABRIC_TFJS_BACKEND for each; Fabric, and every rank the CLI spawns (cleanEnv keeps the variable), resolve the
  * `cpu` accelerator to that backend.
  */
-import { spawnSync } from 'node:child_process';
 import { expect } from 'vitest';
 
 /** The backend forced for this project (wasm, tensorflow), or undefined when tests run outside the matrix. */
@@ -17,23 +16,4 @@ export function expectLiveRankOnEngine(output: string): void {
   const started = output.match(/\[rank 0\] started on backend '([^']+)'/);
   expect(started, `no "started on backend" line in:\n${output}`).not.toBeNull();
   if (ENGINE_UNDER_TEST) expect(started![1], `rank 0 ran on '${started![1]}'`).toBe(ENGINE_UNDER_TEST);
-}
-
-export type AddonProbe = { loads: true } | { loads: false; reason: string };
-
-/**
- * Whether @tensorflow/tfjs-node's native addon loads here, tried in a child process so the caller (vitest's
- * main process) does not map libtensorflow itself. The reason is the last line of the child's error.
- */
-export function probeNativeAddon(cwd: string): AddonProbe {
-  const child = spawnSync(process.execPath, ['-e', "require('@tensorflow/tfjs-node')"], {
-    cwd,
-    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  if (child.status === 0) return { loads: true };
-  const lines = `${child.error?.message ?? ''}\n${child.stderr ?? ''}`.split('\n').map((l) => l.trim());
-  const reason = lines.find((l) => /^Error:|Cannot find module|cannot open shared object/.test(l)) ?? lines.filter(Boolean).pop() ?? `exit code ${child.status}`;
-  return { loads: false, reason };
 }
