@@ -184,6 +184,14 @@ interface FlatLayout {
 
 /** Copies tensors into one Float32Array (the bytes that cross the wire). */
 export function flatten(tensors: tf.Tensor[]): { data: Float32Array; layout: FlatLayout } {
+  const layout: FlatLayout = { shapes: tensors.map((t) => t.shape), dtype: 'float32' };
+  // tfjs-node's dataSync copies every tensor into a fresh array: one concat inside TensorFlow, then one copy out.
+  if (tf.getBackend() === 'tensorflow' && tensors.length > 0 && tensors.every((t) => t.dtype === 'float32')) {
+    const joined = tf.tidy(() => tf.concat(tensors.map((t) => t.reshape([-1]))));
+    const data = joined.dataSync() as Float32Array;
+    joined.dispose();
+    return { data, layout };
+  }
   const total = tensors.reduce((n, t) => n + t.size, 0);
   const data = new Float32Array(total);
   let offset = 0;
@@ -191,7 +199,7 @@ export function flatten(tensors: tf.Tensor[]): { data: Float32Array; layout: Fla
     data.set(readFloat32(t), offset);
     offset += t.size;
   }
-  return { data, layout: { shapes: tensors.map((t) => t.shape), dtype: 'float32' } };
+  return { data, layout };
 }
 
 export function unflatten(data: Float32Array, layout: FlatLayout, use: (index: number, values: tf.Tensor) => void, keep = false): void {
