@@ -8,7 +8,7 @@
  */
 import * as os from 'node:os';
 import { visibleGpuIds } from '../accelerators/nvidia-gpus.js';
-import type { RankEngine } from './rank-engine.js';
+import type { RankEngine } from '../accelerators/predict-engine.js';
 
 export function autoDeviceCount(
   target: { engine: RankEngine; accelerator: string },

@@ -5,7 +5,7 @@
 import { CUDA_INSTALL_HINT, missingAddonAdvice, TFJS_NODE_GPU } from '../accelerators/native-package.js';
 import { noGpuReason } from '../accelerators/nvidia-gpus.js';
 import { FabricUserError } from '../errors.js';
-import type { PredictedEngine } from './rank-engine.js';
+import type { PredictedEngine } from '../accelerators/predict-engine.js';
 
 export function assertCudaReady(target: PredictedEngine, env: NodeJS.ProcessEnv, devDir?: string): void {
   if (target.accelerator !== 'cuda') return;

@@ -12,7 +12,7 @@ import { createRunDir, writeRunInfo, type ResumeRecord, type RunInfo, type RunPa
 import { autoDeviceCount, describeAutoDevices } from './auto-devices.js';
 import { assertCudaReady } from './cuda-preflight.js';
 import { cudaDevicesForRanks } from './gpu-assignment.js';
-import { predictRankEngine, type PredictedEngine } from './rank-engine.js';
+import { predictRankEngine, type PredictedEngine } from '../accelerators/predict-engine.js';
 import { quietTensorflowEnv, tensorflowNoiseFilter } from './tensorflow-noise.js';
 import { planThreadBudget } from './thread-budget.js';
 import { assertPortFree, pickFreePort } from './ports.js';

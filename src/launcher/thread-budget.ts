@@ -3,7 +3,7 @@
  * on one machine would fight over its cores: each gets cores / local ranks (at least 1) through TensorFlow's own
  * TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS, unless the user chose (threadsPerRank, or those variables).
  */
-import type { RankEngine } from './rank-engine.js';
+import type { RankEngine } from '../accelerators/predict-engine.js';
 
 export const THREAD_VARIABLES = ['TF_NUM_INTRAOP_THREADS', 'TF_NUM_INTEROP_THREADS'] as const;
 

@@ -3,8 +3,8 @@
  * follows (accelerators/cpu.ts, cuda.ts, registry.ts): the thread budget, `--devices auto` and the cuda
  * preflight depend on it.
  */
-import { findNativePackage, TFJS_NODE, TFJS_NODE_GPU, type NativePackage, type NativePackageName } from '../accelerators/native-package.js';
-import { noGpuReason } from '../accelerators/nvidia-gpus.js';
+import { findNativePackage, TFJS_NODE, TFJS_NODE_GPU, type NativePackage, type NativePackageName } from './native-package.js';
+import { noGpuReason } from './nvidia-gpus.js';
 
 export type RankEngine = 'native' | 'wasm' | 'js' | 'webgpu';
 
