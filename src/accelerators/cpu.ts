@@ -2,7 +2,7 @@ import { FabricUserError } from '../errors.js';
 import { activateBackend, importOptional, type Accelerator, type ResolvedAccelerator, type Tf } from './accelerator.js';
 import { addonFixCommands, findNativePackage, TFJS_NODE, TFJS_NODE_GPU } from './native-package.js';
 import { silenceNodeBanner, verboseFromEnv } from './tfjs-banner.js';
-import { registerWasmKernels } from './wasm-kernels/index.js';
+import { describeWasmKernelCoverage, registerWasmKernels } from './wasm-kernels/index.js';
 
 /**
  * The native engine for the CPU: tfjs-node, else tfjs-node-gpu with its GPUs hidden (the same binding; both
@@ -75,9 +75,14 @@ async function resolveForcedBackend(tf: Tf, forced: string): Promise<ResolvedAcc
   return withFastKernels(tf, { accelerator: 'cpu', backend, reason: `forced by FABRIC_TFJS_BACKEND=${forced}` });
 }
 
-/** On wasm, registers our faster kernels over the stock ones (only there: they call wasm internals) and says so. */
+/**
+ * On wasm, registers our kernels (faster ones and the gradients stock wasm lacks) and the pure-JS fallback for the
+ * rest (only there: they call wasm internals), and says so.
+ */
 function withFastKernels(tf: Tf, resolved: ResolvedAccelerator): ResolvedAccelerator {
   if (resolved.backend !== 'wasm') return resolved;
   const kernels = registerWasmKernels(tf);
-  return kernels.length === 0 ? resolved : { ...resolved, reason: `${resolved.reason}; tfjs-fabric's faster wasm kernels: ${kernels.join(', ')}` };
+  if (kernels.length === 0) return resolved;
+  const { fallback } = describeWasmKernelCoverage(tf);
+  return { ...resolved, reason: `${resolved.reason}; tfjs-fabric's faster wasm kernels: ${kernels.join(', ')}; ${fallback.length} more run on the pure-JS fallback` };
 }
