@@ -30,6 +30,8 @@ const ENGINE_TESTS = [
   'test/e2e/sharded.test.ts',
   'test/e2e/sharded-checkpoint.test.ts',
 ];
+/** Needs both engines, so it runs in project `native` only. */
+const CROSS_ENGINE_TESTS = ['test/e2e/engines-agree.test.ts'];
 /** Stands in for the native project when the addon does not load: one skipped test that says why. */
 const NATIVE_UNAVAILABLE = 'test/helpers/native-unavailable.test.ts';
 const ALL_TESTS = 'test/**/*.test.{ts,tsx}';
@@ -49,7 +51,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'common', include: [ALL_TESTS], exclude: [...ENGINE_TESTS, NATIVE_UNAVAILABLE], env: { FABRIC_TFJS_BACKEND: 'wasm' } },
+        test: { name: 'common', include: [ALL_TESTS], exclude: [...ENGINE_TESTS, ...CROSS_ENGINE_TESTS, NATIVE_UNAVAILABLE], env: { FABRIC_TFJS_BACKEND: 'wasm' } },
       },
       {
         extends: true,
@@ -58,7 +60,7 @@ export default defineConfig({
       native.loads
         ? {
             extends: true,
-            test: { name: 'native', include: ENGINE_TESTS, env: { FABRIC_TFJS_BACKEND: 'tensorflow' }, setupFiles: ['test/helpers/engine-setup.ts'] },
+            test: { name: 'native', include: [...ENGINE_TESTS, ...CROSS_ENGINE_TESTS], env: { FABRIC_TFJS_BACKEND: 'tensorflow' }, setupFiles: ['test/helpers/engine-setup.ts'] },
           }
         : {
             extends: true,
