@@ -86,8 +86,8 @@ export class TransformerLM {
     const [batch, time] = tokens.shape as [number, number];
     if (time > contextLength) throw new RangeError(`Sequence of ${time} tokens is longer than the context length ${contextLength}.`);
     return tf.tidy(() => {
-      // Embedding lookup as one-hot @ table: tfjs-wasm has no kernel for gather's gradient (UnsortedSegmentSum).
-      const embedded = tf.matMul(tf.oneHot(tf.reshape(tokens, [-1]), vocabSize), p['tok_emb']);
+      // A real lookup: on wasm it beat the one-hot @ table product it replaced (its gradient is tfjs-fabric's UnsortedSegmentSum).
+      const embedded = tf.gather(p['tok_emb'], tf.reshape(tokens, [-1]));
       const positioned = tf.add(tf.reshape(embedded, [batch, time, dModel]), tf.slice(p['pos_emb'], [0, 0], [time, dModel]));
       let x = tf.reshape(positioned, [batch * time, dModel]);
       for (let l = 0; l < nLayers; l++) {

@@ -4,6 +4,7 @@
  * (e.g. `tf.setBackend('cpu')` for the pure-JS one) still does so in its own hooks, which run after this.
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerWasmKernels } from '../../src/accelerators/wasm-kernels/index.js';
 import { ENGINE_UNDER_TEST } from './engine.js';
 
 const PACKAGES: Record<string, string> = { tensorflow: '@tensorflow/tfjs-node', wasm: '@tensorflow/tfjs-backend-wasm' };
@@ -16,3 +17,5 @@ if (ENGINE_UNDER_TEST && ENGINE_UNDER_TEST !== 'cpu') {
 if (ENGINE_UNDER_TEST && !(await tf.setBackend(ENGINE_UNDER_TEST))) {
   throw new Error(`The '${ENGINE_UNDER_TEST}' backend did not start, so this project cannot test it.`);
 }
+// Our wasm engine is stock wasm plus our kernels (what Fabric registers), e.g. the gradient of gather.
+if (ENGINE_UNDER_TEST === 'wasm') registerWasmKernels(tf);
