@@ -14,6 +14,7 @@ import { cpuKernelOnWasm, isCpuFallback, registerCpuFallbacks } from './cpu-fall
 import { createDepthwiseConv2dBackpropFilter } from './depthwise-conv2d-backprop-filter.js';
 import { createDepthwiseConv2dBackpropInput } from './depthwise-conv2d-backprop-input.js';
 import { createIdentity } from './identity.js';
+import { createMaxPoolGrad } from './max-pool-grad.js';
 import { createUnsortedSegmentSum } from './unsorted-segment-sum.js';
 
 /** The stock wasm kernels ours may call. */
@@ -35,7 +36,15 @@ const KERNELS: WasmKernel[] = [
   { kernelName: 'DepthwiseConv2dNativeBackpropFilter', create: (_, onCpu) => createDepthwiseConv2dBackpropFilter(onCpu) },
   { kernelName: 'DepthwiseConv2dNativeBackpropInput', create: (_, onCpu) => createDepthwiseConv2dBackpropInput(onCpu) },
   { kernelName: 'UnsortedSegmentSum', create: (_, onCpu) => createUnsortedSegmentSum(onCpu) },
+  { kernelName: 'MaxPoolGrad', create: (_, onCpu) => createMaxPoolGrad(onCpu) },
 ];
+
+/**
+ * Stock wasm kernels (tfjs 4.22) whose results are wrong, checked against the pure-JS backend and TensorFlow
+ * itself: they run on the pure-JS fallback instead (rare enough that a fast kernel of ours is not worth it yet).
+ * Conv3DBackpropInputV2 gives conv3d a wrong input gradient and conv3dTranspose a wrong forward pass.
+ */
+const WRONG_STOCK_KERNELS = ['Conv3DBackpropInputV2'];
 
 /** Per tfjs instance (a process may hold more than one copy of tfjs): what we registered, and the stock config it replaced, if any. */
 const registered = new WeakMap<object, Map<string, KernelConfig | undefined>>();
@@ -65,6 +74,13 @@ export function registerWasmKernels(tf: Tf): string[] {
     tf.registerKernel({ kernelName: kernel.kernelName, backendName: 'wasm', setupFunc: original?.setupFunc, kernelFunc });
     done.set(kernel.kernelName, original);
   }
+  for (const name of WRONG_STOCK_KERNELS) {
+    const original = tf.getKernel(name, 'wasm');
+    if (done.has(name) || !original) continue;
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: cpuKernelOnWasm(tf, name) });
+    done.set(name, original);
+  }
   for (const name of registerCpuFallbacks(tf)) done.set(name, undefined);
   return WASM_KERNEL_OVERRIDES.filter((name) => done.has(name));
 }
@@ -83,7 +99,7 @@ export function restoreStockWasmKernels(tf: Tf): void {
 export interface WasmKernelCoverage {
   /** Kernels tfjs-fabric implements for wasm (faster replacements and the gradients stock wasm lacks). */
   ours: string[];
-  /** Kernels that run on the pure-JS backend's implementation, copied in and out of the wasm heap. */
+  /** Kernels that run on the pure-JS backend's implementation, copied in and out of the wasm heap (missing or wrong on stock wasm). */
   fallback: string[];
 }
 
@@ -99,6 +115,6 @@ export function describeWasmKernelCoverage(tf: Tf): WasmKernelCoverage {
   const fallback = tf
     .getKernelsForBackend('cpu')
     .map((k) => k.kernelName)
-    .filter((name) => !ours.has(name) && (!onWasm.has(name) || isCpuFallback(onWasm.get(name)!)));
+    .filter((name) => !ours.has(name) && (!onWasm.has(name) || WRONG_STOCK_KERNELS.includes(name) || isCpuFallback(onWasm.get(name)!)));
   return { ours: [...WASM_KERNEL_OVERRIDES], fallback: fallback.sort() };
 }

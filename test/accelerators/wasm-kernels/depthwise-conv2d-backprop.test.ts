@@ -32,7 +32,7 @@ function spreadFilter(filter: tf.Tensor, [dh, dw]: [number, number]): tf.Tensor 
 describe('DepthwiseConv2dNative gradients on wasm', () => {
   for (const { x, filter, strides, dilations, pad } of CASES) {
     const what = `x [${x}], filter [${filter}], strides ${strides}, dilations ${dilations}, pad ${JSON.stringify(pad)}`;
-    const dyShape = () => tf.depthwiseConv2d(tf.zeros(x) as tf.Tensor4D, tf.zeros(filter) as tf.Tensor4D, strides, pad, 'NHWC', dilations).shape;
+    const dyShape = () => tf.depthwiseConv2d(tf.zeros<tf.Rank>(x) as tf.Tensor4D, tf.zeros<tf.Rank>(filter) as tf.Tensor4D, strides, pad, 'NHWC', dilations).shape;
     // The pure-JS kernels ignore dilations (tfjs's gradients allow only 1), so a dilated case is checked against the
     // undilated kernel with the zero-spread filter, which computes the same convolution.
     const d: [number, number] = typeof dilations === 'number' ? [dilations, dilations] : dilations;

@@ -17,7 +17,7 @@ describe('UnsortedSegmentSum on wasm', () => {
     // (The pure-JS kernel fails on them, so the reference flattens the ids and the leading axes of x.)
     const ids = [[0, 1, 1], [2, 0, 3]];
     await expectWasmMatchesJs(
-      () => tf.unsortedSegmentSum(normal([2, 3, 4], 2), tf.tensor2d(ids, [2, 3], 'int32'), 4),
+      () => tf.unsortedSegmentSum(normal([2, 3, 4], 2), tf.tensor2d(ids, [2, 3], 'int32') as unknown as tf.Tensor1D, 4),
       () => tf.unsortedSegmentSum(normal([2, 3, 4], 2).reshape([6, 4]), tf.tensor1d(ids.flat(), 'int32'), 4),
     );
   });
