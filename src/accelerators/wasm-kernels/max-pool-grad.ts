@@ -36,22 +36,27 @@ export function createMaxPoolGrad(onCpu: KernelFunc): KernelFunc {
         for (let ow = 0; ow < outWidth; ow++) {
           const wStart = Math.max(0, ow * strideWidth - left);
           const wEnd = Math.min(inWidth, ow * strideWidth - left + effectiveFilterWidth);
-          best.fill(Number.NEGATIVE_INFINITY);
-          where.fill(-1);
+          if (hStart >= hEnd || wStart >= wEnd) continue;
+          // Start from the window's first position, then keep strictly greater values: ties go to the first, as in TensorFlow.
+          const first = ((n * inHeight + hStart) * inWidth + wStart) * channels;
+          for (let c = 0; c < channels; c++) {
+            best[c] = xs[first + c];
+            where[c] = first + c;
+          }
           for (let ih = hStart; ih < hEnd; ih++) {
-            for (let iw = wStart; iw < wEnd; iw++) {
+            for (let iw = ih === hStart ? wStart + 1 : wStart; iw < wEnd; iw++) {
               const base = ((n * inHeight + ih) * inWidth + iw) * channels;
               for (let c = 0; c < channels; c++) {
-                // Strictly greater: ties keep the first position, as TensorFlow does.
-                if (xs[base + c] > best[c] || where[c] < 0) {
-                  best[c] = xs[base + c];
+                const v = xs[base + c];
+                if (v > best[c]) {
+                  best[c] = v;
                   where[c] = base + c;
                 }
               }
             }
           }
           const dyBase = ((n * outHeight + oh) * outWidth + ow) * channels;
-          for (let c = 0; c < channels; c++) if (where[c] >= 0) dx[where[c]] += dys[dyBase + c];
+          for (let c = 0; c < channels; c++) dx[where[c]] += dys[dyBase + c];
         }
       }
     }
