@@ -1,6 +1,6 @@
 /** DdpStrategy over real process groups: 2 and 3 ranks in this process, each with its own strategy. */
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { DdpStrategy } from '../../src/strategies/ddp.js';
 import { ParamSet } from '../../src/wrappers/param-set.js';
 import { freePort } from '../collectives/helpers.js';
@@ -20,15 +20,23 @@ async function startStrategies(worldSize: number, bucketBytes?: number): Promise
   return strategies;
 }
 
+// The backend is the engine under test (test/helpers/engine-setup.ts): this file runs in projects wasm and native.
 const running: DdpStrategy[] = [];
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
 afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.teardown()));
 });
 
 describe('DdpStrategy', () => {
+  it('gathers scalars into a vector (TensorFlow 2.21 cannot concatenate scalars; stacking them works)', async () => {
+    const strategies = await startStrategies(2);
+    const before = tf.memory().numTensors;
+    const inputs = [tf.scalar(1), tf.scalar(2)];
+    const gathered = await Promise.all(strategies.map((s, rank) => s.allGather(inputs[rank]!)));
+    for (const g of gathered) expect([g.shape, Array.from(g.dataSync())]).toEqual([[2], [1, 2]]);
+    tf.dispose([...inputs, ...gathered]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('starts every rank from rank 0 parameters', async () => {
     const strategies = await startStrategies(3);
     const params = strategies.map((_, rank) => new ParamSet({ w: tf.variable(tf.fill([2, 3], rank + 1)), b: tf.variable(tf.scalar(rank * 10)) }));
