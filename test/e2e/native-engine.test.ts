@@ -61,12 +61,12 @@ describe.runIf(nativeBuilt)('native engine (tfjs-node) under the CLI', () => {
     expect(kept.result.stdout).toContain('tfjs-fabric: keeping TF_NUM_INTRAOP_THREADS=1 from the environment');
   });
 
-  it('--devices auto starts one rank with every core as its threads, and says so', async () => {
+  it('--devices auto starts one single-threaded rank per core, and says so', async () => {
     const { result, reports } = await run(['--devices=auto']);
     expect(result.code, result.output).toBe(0);
-    expect(result.stdout).toContain(`tfjs-fabric: --devices auto: 1 rank with ${cores} TensorFlow threads`);
-    expect(reports).toHaveLength(1);
-    expect(reports[0]!.intra).toBe(String(cores));
+    expect(result.stdout).toContain(`tfjs-fabric: --devices auto: ${cores} rank(s) with 1 TensorFlow thread each, one per core`);
+    expect(reports).toHaveLength(cores);
+    for (const report of reports) expect(report.intra).toBe('1');
   });
 });
 
