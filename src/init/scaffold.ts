@@ -131,7 +131,8 @@ const TSCONFIG = {
   exclude: ['node_modules', 'runs'],
 };
 
-const GITIGNORE = 'node_modules/\nruns/\n*.tsbuildinfo\n';
+// fabric.token: the shared secret of multi-node runs (tokenFile); it must never be committed.
+const GITIGNORE = 'node_modules/\nruns/\n*.tsbuildinfo\nfabric.token\n';
 
 export function scaffoldProject(options: ScaffoldOptions): ScaffoldResult {
   const template = templateOf(options.template);

@@ -31,6 +31,7 @@ describe('scaffoldProject', () => {
     expect(fs.readFileSync(path.join(dir, 'README.md'), 'utf8')).not.toContain('{{');
     expect(fs.readFileSync(path.join(dir, 'fabric.config.yaml'), 'utf8')).toMatch(/^name: my-project$/m);
     expect(fs.readFileSync(path.join(dir, '.gitignore'), 'utf8')).toMatch(/^node_modules\/$/m);
+    expect(fs.readFileSync(path.join(dir, '.gitignore'), 'utf8')).toMatch(/^fabric\.token$/m);
     const tsconfig = JSON.parse(fs.readFileSync(path.join(dir, 'tsconfig.json'), 'utf8'));
     expect(tsconfig.compilerOptions).toMatchObject({ module: 'NodeNext', strict: true, noEmit: true });
   });
