@@ -157,12 +157,15 @@ export class Fabric {
     return optimizers.map((o) => this.wrapOptimizer(o, all[0])) as OptimizerTuple<O>;
   }
 
-  /** Gives each loader this rank's share of the data. */
+  /** Gives each loader this rank's share of the data; a share with no batch is a FabricUserError. */
   // `any`: each loader keeps its own item and batch types through the call.
   setupDataloaders<L extends DataLoader<any, any>[]>(...loaders: L): L {
     for (const loader of loaders) {
       loader.distribute(this.worldSize, this.globalRank);
       if (this.dataloaders.includes(loader)) continue;
+      // Once per loader and only on rank 0: every rank pads the same way.
+      const padding = this.isGlobalZero ? loader.paddingWarning() : undefined;
+      if (padding) process.stderr.write(`tfjs-fabric: warning: ${padding}\n`);
       // Checkpoints save every loader set up here, in this order; a load that came first left their states waiting.
       this.dataloaders.push(loader);
       const waiting = this.pendingLoaderStates.shift();

@@ -1,3 +1,4 @@
+import { FabricUserError } from '../errors.js';
 import { getGlobalSeed } from '../seed.js';
 import { DistributedSampler } from './distributed-sampler.js';
 
@@ -51,12 +52,31 @@ export class DataLoader<T, B = T[]> implements Iterable<B>, AsyncIterable<B> {
     this.sampler = this.makeSampler(1, 0);
   }
 
-  /** Restricts this loader to one rank's share (used by fabric.setupDataloaders). */
+  /**
+   * Restricts this loader to one rank's share (used by fabric.setupDataloaders). A share with no batch is an error
+   * here, before any step: every rank has the same number of batches, so all ranks stop with the same message.
+   */
   distribute(numReplicas: number, rank: number): this {
     const epoch = this.sampler.epoch;
     this.sampler = this.makeSampler(numReplicas, rank);
     this.sampler.setEpoch(epoch);
+    if (this.length === 0) throw new FabricUserError(this.noBatchMessage());
     return this;
+  }
+
+  /**
+   * A one-line warning when the ranks' shares repeat a large part of the data to come out even, else undefined.
+   * Up to 10% is ordinary padding (at most ranks - 1 samples of a dataset of a sensible size); beyond that the
+   * repeated samples carry visibly more weight in the gradients and in epoch metrics, and the dataset is likely too
+   * small for this many ranks.
+   */
+  paddingWarning(): string | undefined {
+    const padded = this.sampler.paddedSamples;
+    const samples = this.dataset.length;
+    if (padded === 0 || padded <= 0.1 * samples) return undefined;
+    const ranks = this.sampler.options.numReplicas;
+    const percent = Math.round((100 * padded) / samples);
+    return `a data loader pads ${samples} samples to ${samples + padded} for ${ranks} ranks, repeating ${padded} (${percent}% of the data) every epoch; use fewer ranks, more data, or dropLast: true.`;
   }
 
   get epoch(): number {
@@ -115,6 +135,18 @@ export class DataLoader<T, B = T[]> implements Iterable<B>, AsyncIterable<B> {
     this.sampler.setEpoch(state.epoch);
     this.batchesSeen = Math.floor(samplesSeen / samplesPerBatch);
     this.resumeAt = this.batchesSeen;
+  }
+
+  private noBatchMessage(): string {
+    const samples = this.dataset.length;
+    const ranks = this.sampler.options.numReplicas;
+    const dropLast = this.options.dropLast ?? false;
+    if (samples === 0) return 'A data loader set up with fabric.setupDataloaders has an empty dataset (0 samples), so training would take no step. Give the loader data.';
+    return (
+      `A data loader set up with fabric.setupDataloaders has no batch on any rank: ${samples} samples over ${ranks} rank(s) is ` +
+      `${this.sampler.numSamples} sample(s) per rank, fewer than batchSize ${this.batchSize}, and with dropLast ${dropLast} ` +
+      `the incomplete batch is dropped, so training would take no step. Use fewer ranks (--devices), a smaller batchSize, or dropLast: false.`
+    );
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<B> {

@@ -29,6 +29,11 @@ export class DistributedSampler {
     return dropLast ? Math.floor(this.datasetLength / numReplicas) : Math.ceil(this.datasetLength / numReplicas);
   }
 
+  /** How many indices are repeats, added so every rank gets numSamples (none with dropLast). */
+  get paddedSamples(): number {
+    return this.options.dropLast ? 0 : this.numSamples * this.options.numReplicas - this.datasetLength;
+  }
+
   setEpoch(epoch: number): void {
     this.epoch = epoch;
   }

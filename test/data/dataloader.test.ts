@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DataLoader } from '../../src/data/dataloader.js';
+import { userErrorOf } from '../helpers/user-error.js';
 import { resetSeeding, seedEverything } from '../../src/seed.js';
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -124,6 +125,25 @@ describe('distribute', () => {
     const dropped = [0, 1].map((r) => [...new DataLoader(range(11), { batchSize: 3, dropLast: true }).distribute(2, r)].flat());
     expect(dropped.map((x) => x.length)).toEqual([3, 3]);
     expect(new Set(dropped.flat()).size).toBe(6);
+  });
+
+  it('is a user error naming the numbers when a rank gets no batch', () => {
+    const message = userErrorOf(() => new DataLoader(range(5), { batchSize: 2, dropLast: true }).distribute(3, 2));
+    expect(message).toContain('5 samples over 3 rank(s) is 1 sample(s) per rank, fewer than batchSize 2, and with dropLast true');
+    expect(message).toMatch(/fewer ranks \(--devices\), a smaller batchSize, or dropLast: false/);
+    expect(userErrorOf(() => new DataLoader([], { batchSize: 2 }).distribute(1, 0))).toMatch(/empty dataset \(0 samples\)/);
+    // Enough for one batch per rank, or padded without dropLast: no error.
+    expect(new DataLoader(range(6), { batchSize: 2, dropLast: true }).distribute(3, 2).length).toBe(1);
+    expect(new DataLoader(range(5), { batchSize: 2 }).distribute(3, 2).length).toBe(1);
+  });
+
+  it('warns when padding repeats more than 10% of the data', () => {
+    expect(new DataLoader(range(5), { batchSize: 2 }).distribute(2, 0).paddingWarning()).toBe(
+      'a data loader pads 5 samples to 6 for 2 ranks, repeating 1 (20% of the data) every epoch; use fewer ranks, more data, or dropLast: true.',
+    );
+    expect(new DataLoader(range(11), { batchSize: 2 }).distribute(2, 0).paddingWarning()).toBeUndefined();
+    expect(new DataLoader(range(5), { batchSize: 2, dropLast: true }).distribute(2, 0).paddingWarning()).toBeUndefined();
+    expect(new DataLoader(range(4), { batchSize: 2 }).distribute(2, 1).paddingWarning()).toBeUndefined();
   });
 
   it('keeps the epoch it had', () => {

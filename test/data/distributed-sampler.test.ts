@@ -50,6 +50,12 @@ describe('DistributedSampler', () => {
     expect(() => new DistributedSampler(4, options({ numReplicas: 2, rank: -1 }))).toThrow(RangeError);
   });
 
+  it('counts the repeated indices it pads with, and none with dropLast', () => {
+    expect(new DistributedSampler(7, options({ numReplicas: 3 })).paddedSamples).toBe(2);
+    expect(new DistributedSampler(6, options({ numReplicas: 3 })).paddedSamples).toBe(0);
+    expect(new DistributedSampler(7, options({ numReplicas: 3, dropLast: true })).paddedSamples).toBe(0);
+  });
+
   it('handles an empty dataset', () => {
     expect(new DistributedSampler(0, options({ numReplicas: 2, rank: 1 })).indices()).toEqual([]);
   });
