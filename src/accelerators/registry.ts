@@ -1,3 +1,4 @@
+import { acceleratorRefusal } from '../config/unsupported.js';
 import { FabricUserError } from '../errors.js';
 import type { Accelerator, ResolvedAccelerator, Tf } from './accelerator.js';
 import { cpuAccelerator } from './cpu.js';
@@ -21,15 +22,10 @@ registerAccelerator(cpuAccelerator);
 registerAccelerator(cudaAccelerator);
 registerAccelerator(webgpuAccelerator);
 
-/** Lightning names that have no TensorFlow.js counterpart on Node, with what to use instead. */
-const UNSUPPORTED: Record<string, string> = {
-  mps: "--accelerator=mps (Apple Metal) has no TensorFlow.js backend on Node. Use --accelerator=cpu (tfjs-node uses Apple's Accelerate on macOS) instead.",
-  tpu: '--accelerator=tpu has no TensorFlow.js backend on Node. Use --accelerator=cuda for NVIDIA GPUs or --accelerator=cpu.',
-};
-
 /** Activates the accelerator's backend on `tf`. `auto` picks cuda when tfjs-node-gpu loads, else cpu; `gpu` means cuda. */
 export async function resolveAccelerator(name: string, tf: Tf, env: NodeJS.ProcessEnv): Promise<ResolvedAccelerator> {
-  if (UNSUPPORTED[name]) throw new FabricUserError(UNSUPPORTED[name]);
+  const refusal = acceleratorRefusal(name);
+  if (refusal) throw new FabricUserError(refusal);
   if (name === 'auto') {
     const chosen = (await cudaAccelerator.isAvailable()) ? cudaAccelerator : cpuAccelerator;
     const resolved = await chosen.resolve(tf, env);

@@ -1,9 +1,6 @@
+import { hasNavigatorGpu, webgpuWithoutNavigatorGpuMessage } from '../config/unsupported.js';
 import { FabricUserError } from '../errors.js';
 import { activateBackend, importOptional, type Accelerator, type ResolvedAccelerator, type Tf } from './accelerator.js';
-
-function hasNavigatorGpu(): boolean {
-  return Boolean((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu);
-}
 
 export const webgpuAccelerator: Accelerator = {
   name: 'webgpu',
@@ -13,9 +10,7 @@ export const webgpuAccelerator: Accelerator = {
   },
   async resolve(tf: Tf): Promise<ResolvedAccelerator> {
     if (!hasNavigatorGpu()) {
-      throw new FabricUserError(
-        '--accelerator=webgpu needs navigator.gpu, which Node.js 20 does not provide. Use --accelerator=cuda (with @tensorflow/tfjs-node-gpu) for a GPU, or --accelerator=cpu.',
-      );
+      throw new FabricUserError(webgpuWithoutNavigatorGpuMessage());
     }
     if ((await importOptional('@tensorflow/tfjs-backend-webgpu')) === undefined || !(await activateBackend(tf, 'webgpu'))) {
       throw new FabricUserError('--accelerator=webgpu needs @tensorflow/tfjs-backend-webgpu: install it with `npm install @tensorflow/tfjs-backend-webgpu`, or use --accelerator=cpu.');

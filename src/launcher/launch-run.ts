@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { configToEnv, type ResolvedConfig } from '../config/resolve.js';
 import type { FabricConfig } from '../config/schema.js';
+import { unsupportedSettingMessage } from '../config/unsupported.js';
 import type { DetectedEnvironment } from '../environments/environment.js';
 import { detectEnvironment, validateAgainstFlags } from '../environments/registry.js';
 import { FabricUserError } from '../errors.js';
@@ -71,6 +72,9 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
   });
   const layout = cluster.externallyLaunched ? externalLayout(cluster, config, given) : localLayout(config, given('devices'), target);
   const { devices, worldSize, firstRank, nodeRank } = layout;
+  // Settings no rank could run: refused here, before any rank or run directory exists, with the rank's own message.
+  const unsupported = unsupportedSettingMessage(config, worldSize);
+  if (unsupported) throw new FabricUserError(unsupported);
   const mainPort = worldSize > 1 ? (layout.mainPort ?? (await resolveMainPort(config, sources.mainPort.origin))) : undefined;
   if (cluster.externallyLaunched && cluster.globalRank === 0 && mainPort !== undefined) await assertPortFree(cluster.mainAddress, mainPort, sources.mainPort.origin);
   // One rank needs no token, but a --token-file the user named must still exist: better now than when they scale up.

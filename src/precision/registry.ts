@@ -1,3 +1,4 @@
+import { precisionRefusal } from '../config/unsupported.js';
 import { FabricUserError } from '../errors.js';
 import { FullPrecision } from './full.js';
 import { TruePrecision } from './half-true.js';
@@ -18,15 +19,9 @@ registerPrecision('16-mixed', () => new MixedPrecision('f16', new DynamicLossSca
 registerPrecision('bf16-true', () => new TruePrecision('bf16'), 'parameters kept rounded to bfloat16 after every step.');
 registerPrecision('16-true', () => new TruePrecision('f16'), 'parameters kept rounded to float16 after every step.');
 
-/** Precisions TensorFlow.js cannot offer at all, with what to use instead. */
-const IMPOSSIBLE: Record<string, string> = {
-  '64-true': "--precision=64-true needs float64 tensors, which TensorFlow.js does not have on any backend. Use --precision=32-true.",
-  'transformer-engine': '--precision=transformer-engine needs NVIDIA Transformer Engine (fp8), which TensorFlow.js cannot use. Use --precision=bf16-mixed or 32-true.',
-  'transformer-engine-float16': '--precision=transformer-engine-float16 needs NVIDIA Transformer Engine (fp8), which TensorFlow.js cannot use. Use --precision=16-mixed or 32-true.',
-};
-
 export function createPrecision(name: string): Precision {
-  if (IMPOSSIBLE[name]) throw new FabricUserError(IMPOSSIBLE[name]);
+  const refusal = precisionRefusal(name);
+  if (refusal) throw new FabricUserError(refusal);
   const entry = registry.get(name);
   if (!entry) {
     throw new FabricUserError(`--precision=${name} is not available in this version of tfjs-fabric. Available now: ${[...registry.keys()].join(', ')}.`);
