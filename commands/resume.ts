@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { Command, Flags } from '@oclif/core';
-import { splitAtScript } from '../src/cli/split-argv.js';
+import { fabricFlagsAfterScript, flagsAfterScriptWarning, splitAtScript, typedFlagNames } from '../src/cli/split-argv.js';
 import { runVersions } from '../src/cli/versions.js';
 import { resolveConfig, type ResolvedConfig } from '../src/config/resolve.js';
 import { CONFIG_KEYS, CONFIG_SCHEMA, type ConfigKey, type FabricConfig } from '../src/config/schema.js';
@@ -63,10 +63,13 @@ export default class Resume extends Command {
   async run(): Promise<void> {
     const valueFlags = new Set(['config', ...CONFIG_KEYS.filter((k) => CONFIG_SCHEMA[k].rule.kind !== 'boolean').map((k) => CONFIG_SCHEMA[k].flag)]);
     const { fabricArgv, script: target, scriptArgs } = splitAtScript(this.argv, valueFlags);
+    // Before parse: oclif's parse replaces this.argv with the argv it was given.
+    const misplaced = fabricFlagsAfterScript(this.argv, valueFlags, typedFlagNames(Resume.flags));
     const { flags } = await this.parse(Resume, [...fabricArgv, ...(target ? [target] : [])]);
     if (!target) {
       this.error('No checkpoint or run directory given. Pass a checkpoint directory (runs/<name>/version_<N>/checkpoints/step_<S>) or a run directory to resume its latest checkpoint, e.g. `fabric resume runs/fabric/version_0`. See `fabric resume --help`.', { exit: 2 });
     }
+    if (misplaced.length > 0) process.stderr.write(`${flagsAfterScriptWarning(misplaced, 'fabric resume', target, 'the checkpoint or run directory')}\n`);
     try {
       const { checkpoint, run } = resolveResumeTarget(target);
       const previous = readRunInfo(run);

@@ -1,5 +1,5 @@
 import { Args, Command, Flags } from '@oclif/core';
-import { splitAtScript } from '../../src/cli/split-argv.js';
+import { fabricFlagsAfterScript, flagsAfterScriptWarning, splitAtScript, typedFlagNames } from '../../src/cli/split-argv.js';
 import { runVersions } from '../../src/cli/versions.js';
 import { listPresets, presetFile } from '../../src/config/presets.js';
 import { resolveConfig } from '../../src/config/resolve.js';
@@ -71,12 +71,15 @@ export default class RunModel extends Command {
   async run(): Promise<void> {
     const valueFlags = new Set(['config', 'preset', ...CONFIG_KEYS.filter((k) => CONFIG_SCHEMA[k].rule.kind !== 'boolean').map((k) => CONFIG_SCHEMA[k].flag)]);
     const { fabricArgv, script, scriptArgs } = splitAtScript(this.argv, valueFlags);
+    // Before parse: oclif's parse replaces this.argv with the argv it was given.
+    const misplaced = fabricFlagsAfterScript(this.argv, valueFlags, typedFlagNames(RunModel.flags));
     const { flags } = await this.parse(RunModel, [...fabricArgv, ...(script ? [script] : [])]).catch((error: unknown) => {
       throw this.parseErrorInOneParagraph(error, valueFlags);
     });
     if (!script) {
       this.error('No training script given. Pass the path of a TypeScript file that exports `train(fabric, args)`, e.g. `fabric run model train.ts`. See `fabric run model --help`.', { exit: 2 });
     }
+    if (misplaced.length > 0) process.stderr.write(`${flagsAfterScriptWarning(misplaced, `fabric ${this.id?.replaceAll(':', ' ') ?? 'run model'}`, script, 'the script path')}\n`);
     try {
       const given: Partial<Record<ConfigKey, unknown>> = {};
       for (const key of CONFIG_KEYS) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { splitAtScript } from '../../src/cli/split-argv.js';
+import { fabricFlagsAfterScript, splitAtScript, typedFlagNames } from '../../src/cli/split-argv.js';
 
 const valued = new Set(['devices', 'config', 'seed']);
 
@@ -27,5 +27,27 @@ describe('splitAtScript', () => {
 
   it('reports a missing script', () => {
     expect(splitAtScript(['--devices', '2'], valued)).toEqual({ fabricArgv: ['--devices', '2'], script: undefined, scriptArgs: [] });
+  });
+});
+
+describe('fabricFlagsAfterScript', () => {
+  const fabricNames = new Set(['devices', 'config', 'seed', 'strategy', 'tui', 'no-tui']);
+  it('names Fabric-looking flags after the script path, --x and --x=v, once each', () => {
+    expect(fabricFlagsAfterScript(['--seed', '1', 'train.ts', '--devices', '2', '--lr', '3', '--strategy=fsdp', '--no-tui', '--devices=4'], valued, fabricNames)).toEqual(['--devices', '--strategy', '--no-tui']);
+  });
+
+  it('stops at a `--` the user wrote, after or before the script path', () => {
+    expect(fabricFlagsAfterScript(['train.ts', '--', '--devices', '2'], valued, fabricNames)).toEqual([]);
+    expect(fabricFlagsAfterScript(['train.ts', '--lr', '1', '--', '--devices', '2'], valued, fabricNames)).toEqual([]);
+    expect(fabricFlagsAfterScript(['--', 'train.ts', '--devices', '2'], valued, fabricNames)).toEqual([]);
+  });
+
+  it('ignores flags before the script, single-dash flags and plain values', () => {
+    expect(fabricFlagsAfterScript(['--devices', '2', 'train.ts', '-d', 'devices', 'x'], valued, fabricNames)).toEqual([]);
+    expect(fabricFlagsAfterScript(['--devices', '2'], valued, fabricNames)).toEqual([]);
+  });
+
+  it('typedFlagNames adds no-x for flags that allow it', () => {
+    expect([...typedFlagNames({ tui: { allowNo: true }, seed: {} })]).toEqual(['tui', 'no-tui', 'seed']);
   });
 });
