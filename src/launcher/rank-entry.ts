@@ -9,6 +9,9 @@ import { Fabric } from '../fabric.js';
 import { isFabricUserError } from '../errors.js';
 import { seedEverything } from '../seed.js';
 import { loadTrainFunction } from './load-script.js';
+import { describeRankFailure, RANK_STACK_TRACE_LIMIT } from './rank-failure.js';
+
+Error.stackTraceLimit = RANK_STACK_TRACE_LIMIT;
 
 
 async function main(): Promise<number> {
@@ -82,7 +85,7 @@ main().then(
       process.stderr.write(`Error: ${error.message}\n`);
       return failWith(2, error);
     }
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(`${describeRankFailure(error)}\n`);
     failWith(1, error);
   },
 );
