@@ -2,7 +2,7 @@ import { Args, Command, Flags } from '@oclif/core';
 import { fabricFlagsAfterScript, flagsAfterScriptWarning, splitAtScript, typedFlagNames } from '../../src/cli/split-argv.js';
 import { runVersions } from '../../src/cli/versions.js';
 import { listPresets, presetFile } from '../../src/config/presets.js';
-import { resolveConfig } from '../../src/config/resolve.js';
+import { presetOverrideWarnings, resolveConfig } from '../../src/config/resolve.js';
 import { CONFIG_KEYS, CONFIG_SCHEMA, type ConfigKey } from '../../src/config/schema.js';
 import { didYouMean } from '../../src/config/suggest.js';
 import { isFabricUserError } from '../../src/errors.js';
@@ -87,6 +87,9 @@ export default class RunModel extends Command {
         if (value !== undefined) given[key] = value;
       }
       const resolved = resolveConfig({ flags: given, env: process.env, configFile: flags.config, presetFile: flags.preset === undefined ? undefined : presetFile(flags.preset), cwd: process.cwd() });
+      if (flags.preset !== undefined) {
+        for (const line of presetOverrideWarnings(flags.preset, resolved.presetOverrides ?? [])) process.stderr.write(`${line}\n`);
+      }
       const { observer, onSupervisor, close } = await chooseRunObserver({ tui: flags.tui, progressInterval: resolved.config.progressInterval });
       const { exitCode } = await launchRun({
         script,

@@ -25,6 +25,17 @@ export interface ResolvedConfig {
   config: FabricConfig;
   /** origin: '--precision', 'FABRIC_PRECISION', 'configs/x.yaml:4:1', './fabric.config.yaml:2:1' or 'default'. */
   sources: Record<ConfigKey, { source: ConfigSource; origin: string }>;
+  /** Keys the preset sets to a value that a higher layer replaced; see `presetOverrideWarnings`. Absent: no preset. */
+  presetOverrides?: PresetOverride[];
+}
+
+/** A preset value that lost to a higher layer, in the text form flags take. */
+export interface PresetOverride {
+  key: ConfigKey;
+  presetValue: string;
+  value: string;
+  source: ConfigSource;
+  origin: string;
 }
 
 export interface ResolveConfigInput {
@@ -137,10 +148,45 @@ export function resolveConfig(input: ResolveConfigInput): ResolvedConfig {
         : { source: winner.source, origin: (winner.origins as Record<string, string>)[key] ?? winner.source };
   }
 
+  const presetLayer = layers.find((layer) => layer.source === 'preset');
+  const presetOverrides = presetLayer === undefined ? [] : overriddenPresetValues(presetLayer, config as unknown as FabricConfig, sources);
+
   const resolved = config as unknown as FabricConfig;
   validateConfigCombination(
     resolved,
     Object.fromEntries(CONFIG_KEYS.map((key) => [key, sources[key].origin])) as Record<ConfigKey, string>,
   );
-  return { config: resolved, sources };
+  return { config: resolved, sources, presetOverrides };
+}
+
+/** The preset's keys whose resolved value differs from the preset's (an equal value from above changes nothing). */
+function overriddenPresetValues(preset: Layer, config: FabricConfig, sources: ResolvedConfig['sources']): PresetOverride[] {
+  const overrides: PresetOverride[] = [];
+  for (const key of CONFIG_KEYS) {
+    const presetValue = preset.values[key];
+    if (presetValue === undefined || sources[key].source === 'preset') continue;
+    const presetText = formatConfigValue(key, presetValue as FabricConfig[ConfigKey]);
+    const valueText = formatConfigValue(key, config[key]);
+    if (presetText === valueText) continue;
+    overrides.push({ key, presetValue: presetText, value: valueText, ...sources[key] });
+  }
+  return overrides;
+}
+
+/** How each winning layer is named in a warning: the file or variable, with the layer when the name alone is unclear. */
+function layerName(source: ConfigSource, origin: string): string {
+  if (source === 'config-file') return `--config ${origin}`;
+  return origin;
+}
+
+/**
+ * One warning line per preset value a higher layer replaced, e.g. `--preset bf16 sets precision: bf16-mixed, but
+ * ./fabric.config.yaml:3:1 sets 32-true, which wins (...)`. Without it a project file silently beats the preset.
+ */
+export function presetOverrideWarnings(presetName: string, overrides: readonly PresetOverride[]): string[] {
+  const bare = presetName.endsWith('.yaml') ? presetName.slice(0, -'.yaml'.length) : presetName;
+  return overrides.map(
+    (override) =>
+      `tfjs-fabric: warning: --preset ${bare} sets ${override.key}: ${override.presetValue}, but ${layerName(override.source, override.origin)} sets ${override.value}, which wins (flags > env > --config > ./${PROJECT_CONFIG_FILE} > preset).`,
+  );
 }
