@@ -8,6 +8,7 @@ import { FullPrecision } from '../precision/full.js';
 import type { ShardedTraining } from '../strategies/strategy.js';
 import type { Precision } from '../precision/precision.js';
 import type { ParamSet } from './param-set.js';
+import { TensorLeakWatch } from './tensor-leak-watch.js';
 
 /**
  * A tfjs optimizer bound to the parameters it updates. `step()` applies the gradients that
@@ -42,8 +43,9 @@ export class FabricOptimizer {
     private readonly onStep: (optimizer: FabricOptimizer) => void = () => {},
     private readonly precision: Precision = new FullPrecision(),
     readonly sharded?: ShardedTraining,
-    options: { fused?: boolean } = {},
+    options: { fused?: boolean; leakWatch?: TensorLeakWatch } = {},
   ) {
+    this.leakWatch = options.leakWatch ?? new TensorLeakWatch();
     if (sharded) this.flat = flatOptimizerFor(optimizer);
     else if (options.fused) this.flat = fusableOptimizer(optimizer);
     if (this.flat && !sharded) this.native = NativeFusedUpdate.for(this.flat);
@@ -52,7 +54,15 @@ export class FabricOptimizer {
   /** Steps skipped because the gradients held inf/NaN (loss scaling). */
   skippedSteps = 0;
 
+  private readonly leakWatch: TensorLeakWatch;
+
   async step(): Promise<void> {
+    await this.applyStep();
+    // The step is the one call every training loop makes once per iteration: where a leak shows as steady growth.
+    this.leakWatch.afterStep();
+  }
+
+  private async applyStep(): Promise<void> {
     // Learning-rate schedules set the tfjs optimizer's field; the flat twin follows it.
     if (this.flat) this.flat.config.learningRate = this.optimizer.getConfig().learningRate as number;
     if (this.sharded) return this.shardedStep(this.sharded, this.flat!);
