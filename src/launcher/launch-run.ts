@@ -8,7 +8,7 @@ import { unsupportedSettingMessage } from '../config/unsupported.js';
 import type { DetectedEnvironment } from '../environments/environment.js';
 import { detectEnvironment, validateAgainstFlags } from '../environments/registry.js';
 import { FabricUserError } from '../errors.js';
-import { sha256File, type CheckpointInfo } from '../run-dir/checkpoints.js';
+import { hasCompleteCheckpoint, sha256File, type CheckpointInfo } from '../run-dir/checkpoints.js';
 import { createRunDir, writeRunInfo, type ResumeRecord, type RunInfo, type RunPaths } from '../run-dir/run-dir.js';
 import { autoDeviceCount, describeAutoDevices } from './auto-devices.js';
 import { assertCudaReady } from './cuda-preflight.js';
@@ -156,6 +156,7 @@ export async function launchRun(options: LaunchOptions): Promise<LaunchResult> {
     metricsCsv: run.metricsCsv,
     checkpoints: run.checkpoints,
     checkpointCount: fs.readdirSync(run.checkpoints).length,
+    resumable: status !== 'finished' && hasCompleteCheckpoint(run),
     logPaths,
   });
   return { exitCode: result.exitCode, run };

@@ -35,5 +35,7 @@ export interface RunEndInfo {
   metricsCsv: string;
   checkpoints: string;
   checkpointCount: number;
+  /** The run stopped early and has a complete checkpoint, so `fabric resume <runDir>` can continue it. */
+  resumable?: boolean;
   logPaths: Record<number, string>;
 }

@@ -55,6 +55,17 @@ export function readCheckpointInfo(dir: string): CheckpointInfo {
 
 /** The complete checkpoints of a run, oldest first (by global step, then time); temp and aside dirs of a save in progress are skipped. */
 export function listCheckpoints(run: RunPaths): CheckpointInfo[] {
+  const found: { info: CheckpointInfo; mtimeMs: number }[] = [];
+  for (const dir of completeCheckpointDirs(run)) {
+    const info = readCheckpointInfo(dir);
+    found.push({ info, mtimeMs: fs.statSync(path.join(dir, CHECKPOINT_STATE_FILE)).mtimeMs });
+  }
+  found.sort((a, b) => (a.info.fabric.globalStep ?? -1) - (b.info.fabric.globalStep ?? -1) || a.mtimeMs - b.mtimeMs);
+  return found.map((f) => f.info);
+}
+
+/** The run's checkpoint directories that hold a state.json, skipping the temp and aside dirs of a save in progress. */
+function completeCheckpointDirs(run: RunPaths): string[] {
   let entries: fs.Dirent[];
   try {
     entries = fs.readdirSync(run.checkpoints, { withFileTypes: true });
@@ -62,16 +73,15 @@ export function listCheckpoints(run: RunPaths): CheckpointInfo[] {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
-  const found: { info: CheckpointInfo; mtimeMs: number }[] = [];
-  for (const entry of entries) {
-    if (!entry.isDirectory() || /\.(tmp|old)-/.test(entry.name)) continue;
-    const dir = path.join(run.checkpoints, entry.name);
-    if (!isCheckpointDir(dir)) continue;
-    const info = readCheckpointInfo(dir);
-    found.push({ info, mtimeMs: fs.statSync(path.join(dir, CHECKPOINT_STATE_FILE)).mtimeMs });
-  }
-  found.sort((a, b) => (a.info.fabric.globalStep ?? -1) - (b.info.fabric.globalStep ?? -1) || a.mtimeMs - b.mtimeMs);
-  return found.map((f) => f.info);
+  return entries
+    .filter((entry) => entry.isDirectory() && !/\.(tmp|old)-/.test(entry.name))
+    .map((entry) => path.join(run.checkpoints, entry.name))
+    .filter(isCheckpointDir);
+}
+
+/** True when `fabric resume <run dir>` would find a checkpoint (without reading one). */
+export function hasCompleteCheckpoint(run: RunPaths): boolean {
+  return completeCheckpointDirs(run).length > 0;
 }
 
 export interface ResumeTarget {
@@ -80,12 +90,14 @@ export interface ResumeTarget {
 }
 
 /**
- * `fabric resume <dir>`: a run directory resumes from its latest checkpoint; a checkpoint directory finds its run
- * through the run dir recorded in it, or its place under `<run>/checkpoints/`.
+ * `fabric resume <dir>`: a run directory, or its `checkpoints/` folder, resumes from the run's latest checkpoint; a
+ * checkpoint directory finds its run through the run dir recorded in it, or its place under `<run>/checkpoints/`.
  */
 export function resolveResumeTarget(given: string): ResumeTarget {
   const dir = path.resolve(given);
-  const asRun = runPaths(dir);
+  const parent = path.dirname(dir);
+  const isCheckpointsFolder = path.basename(dir) === 'checkpoints' && fs.existsSync(runPaths(parent).runJson) && path.resolve(runPaths(parent).checkpoints) === dir;
+  const asRun = runPaths(isCheckpointsFolder ? parent : dir);
   if (fs.existsSync(asRun.runJson) && !isCheckpointDir(dir)) {
     const checkpoints = listCheckpoints(asRun);
     const latest = checkpoints.at(-1);

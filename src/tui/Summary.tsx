@@ -3,7 +3,7 @@ import type { RunEndInfo } from '../launcher/observer.js';
 import { formatMetric } from './plain.js';
 import { classifyLine, shownPath } from './format.js';
 import { rankViews, type RunState } from './run-store.js';
-import { bestText, outcomeText, statusText } from './status-text.js';
+import { bestText, outcomeText, resumeCommandText, statusText } from './status-text.js';
 
 export interface SummaryProps {
   state: RunState;
@@ -20,6 +20,7 @@ export function Summary({ state, summary, cwd = process.cwd(), errorLines = 12 }
   const finals = chart ? Object.entries(chart.metrics) : [];
   const bests = Object.entries(state.stats).map(([name, stats]) => bestText(name, stats));
   const logs = Object.entries(summary.logPaths).map(([, p]) => shownPath(p, cwd));
+  const resume = resumeCommandText(summary, cwd);
   const failedLog = summary.failedRank === undefined ? [] : (state.logs[summary.failedRank] ?? []).slice(-errorLines);
   return (
     <Box flexDirection="column" borderStyle="round" borderColor={color} paddingX={1}>
@@ -52,6 +53,12 @@ export function Summary({ state, summary, cwd = process.cwd(), errorLines = 12 }
         <Text dimColor>  checkpoints </Text>
         {shownPath(summary.checkpoints, cwd)} ({summary.checkpointCount})
       </Text>
+      {resume ? (
+        <Text wrap="wrap">
+          <Text dimColor>continue with </Text>
+          {resume}
+        </Text>
+      ) : null}
       {failedLog.length > 0 ? (
         <Box flexDirection="column" marginTop={1}>
           <Text bold color="red">

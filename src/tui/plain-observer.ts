@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import type { RankMessage } from '../launcher/messages.js';
 import type { RunEndInfo, RunObserver, RunStartInfo } from '../launcher/observer.js';
 import { formatProgressLine, prefixRank } from './plain.js';
+import { resumeCommandText } from './status-text.js';
 
 /**
  * Non-TTY output (CI, pipes): the live rank's output with a `[rank K]` prefix, a progress line every
@@ -61,6 +62,8 @@ export class PlainObserver implements RunObserver {
     } else if (summary.failedRank === undefined) {
       this.print(`tfjs-fabric: run ${summary.status} (exit code ${summary.exitCode}). Logs: ${logs}`);
     }
+    const resume = resumeCommandText(summary, this.cwd);
+    if (resume) this.print(`tfjs-fabric: continue from the latest checkpoint with: ${resume}`);
   }
 
   private shown(p: string): string {

@@ -3,9 +3,16 @@
  * `fabric logs --plain`. Plain TypeScript (no JSX): `fabric logs` loads it without React or Ink.
  */
 import type { RunEndInfo } from '../launcher/observer.js';
-import { bestDirection, formatDuration } from './format.js';
+import { bestDirection, formatDuration, shownPath } from './format.js';
 import { formatMetric } from './plain.js';
 import type { MetricStats, RankView } from './run-store.js';
+
+/** "fabric resume runs/fabric/version_0" for a run that stopped early with a checkpoint; the path quoted for a shell if it needs it. */
+export function resumeCommandText(summary: RunEndInfo, cwd = process.cwd()): string | undefined {
+  if (!summary.resumable) return undefined;
+  const shown = shownPath(summary.runDir, cwd);
+  return `fabric resume ${/^[\w./@%+=:,-]+$/.test(shown) ? shown : `'${shown.replaceAll("'", "'\\''")}'`}`;
+}
 
 /** "running", "stalled", "failed(1)", "stopped(130)". */
 export function statusText(view: RankView): string {

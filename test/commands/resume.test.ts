@@ -37,6 +37,11 @@ describe('mergeResumeConfig', () => {
   });
 
   it('refuses a new run name or root dir: the run keeps its directory', () => {
-    expect(userErrorOf(() => mergeResumeConfig(previous, resolveConfig({ flags: { name: 'other' }, env: {}, cwd: '/nonexistent' })))).toMatch(/--name .* cannot change on resume/);
+    expect(userErrorOf(() => mergeResumeConfig(previous, resolveConfig({ flags: { name: 'other' }, env: {}, cwd: '/nonexistent' })))).toMatch(/^--name cannot change on resume/);
+    expect(userErrorOf(() => mergeResumeConfig(previous, resolveConfig({ flags: {}, env: { FABRIC_ROOT_DIR: '/elsewhere' }, cwd: '/nonexistent' })))).toMatch(/^--root-dir \(set by FABRIC_ROOT_DIR\) cannot change/);
+  });
+
+  it("accepts the run's own name and root dir repeated, the root dir also as an absolute path", () => {
+    expect(() => mergeResumeConfig(previous, resolveConfig({ flags: { name: 'fabric', rootDir: '/p/runs' }, env: {}, cwd: '/nonexistent' }))).not.toThrow();
   });
 });

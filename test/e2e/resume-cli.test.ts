@@ -127,7 +127,7 @@ describe('fabric resume: bad input', () => {
     fs.writeFileSync(stateFile, JSON.stringify(state));
     const renamed = await runCli(['resume', '--name=other', runDir], { cwd });
     expect(renamed.code).toBe(2);
-    expect(normalizeMessage(renamed.stderr)).toContain('--name (--name) cannot change on resume');
+    expect(normalizeMessage(renamed.stderr)).toContain('--name cannot change on resume');
 
     fs.rmSync(path.join(runDir, 'checkpoints', 'step_10'), { recursive: true });
     const empty = await runCli(['resume', runDir], { cwd });

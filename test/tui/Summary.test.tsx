@@ -15,6 +15,14 @@ describe('Summary', () => {
     expect(frame).toContain('demo/version_2/rank_0.log');
     expect(frame).toContain('demo/version_2/metrics.csv');
     expect(frame).toContain('demo/version_2/checkpoints (2)');
+    expect(frame).not.toContain('fabric resume');
+  });
+
+  it('shows the resume command for an interrupted run with a checkpoint, the path relative to the cwd', () => {
+    const summary = endInfo({ status: 'interrupted', exitCode: 130, resumable: true });
+    const state = replay([...trainingEvents(2), { type: 'ended', summary }]);
+    const frame = render(<Summary state={state} summary={summary} cwd="/runs" />).lastFrame()!;
+    expect(frame).toContain('continue with fabric resume demo/version_2');
   });
 
   it("shows the failing rank and the end of its log", () => {
