@@ -40,9 +40,12 @@ describe('readableStack', () => {
   });
 });
 
+/** The engine's own WebAssembly.RuntimeError (the project's TypeScript lib has no WebAssembly types). */
+const { RuntimeError } = (globalThis as unknown as { WebAssembly: { RuntimeError: new (message: string) => Error } }).WebAssembly;
+
 describe('the wasm abort', () => {
   it('becomes a paragraph about the per-rank wasm heap limit and what to do', () => {
-    const abort = new WebAssembly.RuntimeError('Aborted(). Build with -sASSERTIONS for more info.');
+    const abort = new RuntimeError('Aborted(). Build with -sASSERTIONS for more info.');
     expect(isWasmAbort(abort)).toBe(true);
     const text = describeRankFailure(abort);
     expect(text).toBe(`Error: ${WASM_ABORT_MESSAGE}`);
@@ -51,7 +54,7 @@ describe('the wasm abort', () => {
   });
 
   it('leaves other errors, RuntimeErrors included, to their stack', () => {
-    const trap = new WebAssembly.RuntimeError('unreachable');
+    const trap = new RuntimeError('unreachable');
     expect(isWasmAbort(trap)).toBe(false);
     expect(isWasmAbort(new Error('Aborted()'))).toBe(false);
     expect(describeRankFailure(trap)).toContain('RuntimeError: unreachable');
