@@ -3,7 +3,7 @@ import { FabricUserError } from '../errors.js';
 import type { FlatOptimizer, FlatOptimizerState } from '../optim/flat-optimizer.js';
 import type { Precision } from '../precision/precision.js';
 import type { HalfFormat } from '../precision/rounding.js';
-import type { ParamSet } from '../wrappers/param-set.js';
+import { NO_GRADIENTS_MESSAGE, type ParamSet } from '../wrappers/param-set.js';
 import { readFloat32 } from '../accelerators/tensor-view.js';
 import { DdpStrategy, type DdpOptions } from './ddp.js';
 import { FlatLayout } from '../optim/flat-layout.js';
@@ -184,5 +184,5 @@ export function releasedError(what: string): FabricUserError {
 }
 
 function noGradients(): FabricUserError {
-  return new FabricUserError('optimizer.step() found no gradients: call `await fabric.backward(() => loss)` first (or after zeroGrad()).');
+  return new FabricUserError(NO_GRADIENTS_MESSAGE);
 }

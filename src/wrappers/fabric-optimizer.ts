@@ -7,7 +7,7 @@ import { NativeFusedUpdate } from '../optim/native/fused-update.js';
 import { FullPrecision } from '../precision/full.js';
 import type { ShardedTraining } from '../strategies/strategy.js';
 import type { Precision } from '../precision/precision.js';
-import type { ParamSet } from './param-set.js';
+import { NO_GRADIENTS_MESSAGE, type ParamSet } from './param-set.js';
 import { TensorLeakWatch } from './tensor-leak-watch.js';
 
 /**
@@ -74,7 +74,7 @@ export class FabricOptimizer {
       if (grad && variable.trainable) ordered.push({ name: variable.name, tensor: grad });
     });
     if (ordered.length === 0) {
-      throw new Error('optimizer.step() found no gradients: call `await fabric.backward(() => loss)` first (or after zeroGrad()).');
+      throw new Error(NO_GRADIENTS_MESSAGE);
     }
     // The precision may skip the update (inf/NaN under loss scaling) or round the parameters after it.
     const applied = this.precision.optimizerStep(() => this.optimizer.applyGradients(ordered), this.params.trainable);
@@ -106,7 +106,7 @@ export class FabricOptimizer {
     const state = (this.state ??= flat.createState(layout.total));
     if (this.native) return this.nativeStep(this.native, variables, state, layout);
     const updated = layout.names.map((name, i) => ({ i, grad: this.params.grads.get(name) })).filter((u) => u.grad !== undefined);
-    if (updated.length === 0) throw new Error('optimizer.step() found no gradients: call `await fabric.backward(() => loss)` first (or after zeroGrad()).');
+    if (updated.length === 0) throw new Error(NO_GRADIENTS_MESSAGE);
     const ownsCopies = tf.getBackend() === 'wasm';
     const applied = this.precision.optimizerStep(() => {
       let after = state;
@@ -135,7 +135,7 @@ export class FabricOptimizer {
 
   private nativeStep(native: NativeFusedUpdate, variables: tf.Variable[], state: FlatOptimizerState, layout: FlatLayout): void {
     const grads = layout.names.map((name) => this.params.grads.get(name));
-    if (grads.every((g) => g === undefined)) throw new Error('optimizer.step() found no gradients: call `await fabric.backward(() => loss)` first (or after zeroGrad()).');
+    if (grads.every((g) => g === undefined)) throw new Error(NO_GRADIENTS_MESSAGE);
     if (!this.precision.optimizerStep(() => native.step(variables, grads, state, layout), this.params.trainable)) {
       this.skippedSteps++;
       return;

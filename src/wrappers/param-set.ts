@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 
+/** What optimizer.step() says when no gradient was accumulated (every step path: plain, fused, native, sharded). */
+export const NO_GRADIENTS_MESSAGE = 'optimizer.step() found no gradients: call `await fabric.backward(() => loss)` first (or after zeroGrad()).';
+
 /** What `fabric.setup` accepts as a model: a Layers model, a list of variables, or a record of named variables. */
 export type Trainable = tf.LayersModel | tf.Variable[] | Record<string, tf.Variable>;
 
