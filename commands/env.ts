@@ -2,6 +2,7 @@ import * as os from 'node:os';
 import { Command, Flags } from '@oclif/core';
 import { runVersions } from '../src/cli/versions.js';
 import { resolveConfig } from '../src/config/resolve.js';
+import type { WasmKernelCoverage } from '../src/accelerators/wasm-kernels/index.js';
 import { isFabricUserError } from '../src/errors.js';
 import { defaultThreadsPerRank, THREAD_VARIABLES } from '../src/launcher/thread-budget.js';
 import { TF_LOG_LEVEL_VARIABLE } from '../src/launcher/tensorflow-noise.js';
@@ -88,11 +89,10 @@ export default class Env extends Command {
   }
 }
 
-/** The coverage object from wasm-kernels (lists of kernel names by kind), one line. */
-function formatCoverage(coverage: unknown): string {
-  if (coverage === null || coverage === undefined) return 'not reported by this build (src/accelerators/wasm-kernels/index.ts exports no describeWasmKernelCoverage yet)';
-  if (typeof coverage !== 'object') return String(coverage);
-  return Object.entries(coverage as Record<string, unknown>)
-    .map(([kind, value]) => `${kind}: ${Array.isArray(value) ? `${value.length} (${value.join(', ')})` : JSON.stringify(value)}`)
+/** Our wasm kernels and those on the pure-JS fallback, one line. */
+function formatCoverage(coverage: WasmKernelCoverage | null): string {
+  if (coverage === null) return 'none: the WebAssembly backend does not load here';
+  return Object.entries(coverage)
+    .map(([kind, names]) => `${kind}: ${names.length} (${names.join(', ')})`)
     .join('; ');
 }

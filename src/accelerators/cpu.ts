@@ -1,6 +1,6 @@
 import { FabricUserError } from '../errors.js';
 import { activateBackend, importOptional, type Accelerator, type ResolvedAccelerator, type Tf } from './accelerator.js';
-import { addonFixCommands, findNativePackage, TFJS_NODE, TFJS_NODE_GPU } from './native-package.js';
+import { addonFixText, findNativePackage, TFJS_NODE, TFJS_NODE_GPU } from './native-package.js';
 import { silenceNodeBanner, verboseFromEnv } from './tfjs-banner.js';
 import { describeWasmKernelCoverage, registerWasmKernels } from './wasm-kernels/index.js';
 
@@ -21,7 +21,7 @@ async function loadNativeCpu(): Promise<string | undefined> {
 function whyNotNative(): string {
   const cpuPackage = findNativePackage(TFJS_NODE);
   if (!cpuPackage) return `${TFJS_NODE} is not installed`;
-  if (!cpuPackage.addonBuilt) return `${TFJS_NODE} is installed without its native addon (\`${addonFixCommands(TFJS_NODE).join('` then `')}\` builds it)`;
+  if (!cpuPackage.addonBuilt) return `${TFJS_NODE} is installed without its native addon (${addonFixText(TFJS_NODE)} builds it)`;
   return `${TFJS_NODE} failed to load (\`fabric env\` shows why)`;
 }
 
@@ -68,7 +68,7 @@ async function resolveForcedBackend(tf: Tf, forced: string): Promise<ResolvedAcc
   if (!loaded || !(await activateBackend(tf, backend))) {
     const install =
       backend === 'tensorflow'
-        ? ` ${whyNotNative()}. Install it with \`npm install ${TFJS_NODE}\` and let its install script build the addon (\`${addonFixCommands(TFJS_NODE).join('` then `')}\`), or unset FABRIC_TFJS_BACKEND.`
+        ? ` ${whyNotNative()}. Install it with \`npm install ${TFJS_NODE}\` and let its install script build the addon (${addonFixText(TFJS_NODE)}), or unset FABRIC_TFJS_BACKEND.`
         : ' Unset FABRIC_TFJS_BACKEND to pick the fastest available backend.';
     throw new FabricUserError(`FABRIC_TFJS_BACKEND=${forced} asks for the '${backend}' backend, but it could not be loaded.${install}`);
   }

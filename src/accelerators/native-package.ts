@@ -54,6 +54,11 @@ export function addonFixCommands(name: NativePackageName): string[] {
   return [`npm install-scripts approve ${name}`, `npm rebuild ${name}`];
 }
 
+/** The fix commands as one inline-code phrase for messages: `a` then `b`. */
+export function addonFixText(name: NativePackageName): string {
+  return `\`${addonFixCommands(name).join('` then `')}\``;
+}
+
 /** The project package.json (from `cwd` up) whose allowScripts denies the package's install script, if any. */
 export function findScriptDenial(name: NativePackageName, cwd: string = process.cwd()): { file: string; key: string } | undefined {
   for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
@@ -88,4 +93,4 @@ export function missingAddonAdvice(pkg: Pick<NativePackage, 'name' | 'addonPath'
 
 /** How to get tfjs-node-gpu working, for every cuda error. */
 export const CUDA_INSTALL_HINT =
-  `Install it in your project with \`npm install ${TFJS_NODE_GPU}\` and allow its install script (\`${addonFixCommands(TFJS_NODE_GPU).join('` then `')}\`); it needs an NVIDIA driver, CUDA 11.2 and cuDNN 8.1, and downloads libtensorflow. Or run with --accelerator=cpu.`;
+  `Install it in your project with \`npm install ${TFJS_NODE_GPU}\` and allow its install script (${addonFixText(TFJS_NODE_GPU)}); it needs an NVIDIA driver, CUDA 11.2 and cuDNN 8.1, and downloads libtensorflow. Or run with --accelerator=cpu.`;

@@ -5,6 +5,7 @@ import { cpuAccelerator } from './cpu.js';
 import { findNativePackage, missingAddonAdvice, TFJS_NODE, TFJS_NODE_GPU, type NativePackage, type NativePackageName } from './native-package.js';
 import { resolveAccelerator } from './registry.js';
 import { predictRankEngine } from './predict-engine.js';
+import { describeWasmKernelCoverage } from './wasm-kernels/index.js';
 
 export interface BackendProbe {
   backend: string;
@@ -65,16 +66,6 @@ export function probeNativePackage(name: NativePackageName, env: NodeJS.ProcessE
   return { ...base, ...loadAddonInChild(found.addonPath, env) };
 }
 
-/**
- * Where `describeWasmKernelCoverage(tf)` will show up: the wasm-kernels folder lists our kernels and the ones that
- * fall back to the pure-JS backend. Until that export exists, `fabric env` says it is not in this build.
- */
-async function wasmKernelCoverage(): Promise<unknown> {
-  const kernels = (await import('./wasm-kernels/index.js')) as Record<string, unknown>;
-  const describe = kernels.describeWasmKernelCoverage;
-  return typeof describe === 'function' ? (describe as (t: typeof tf) => unknown)(tf) : undefined;
-}
-
 /** Which tfjs backends load on this machine (for `fabric env`), and what `cpu`/`auto` resolve to. */
 export async function probeBackends(env: NodeJS.ProcessEnv) {
   const native = [probeNativePackage(TFJS_NODE, env), probeNativePackage(TFJS_NODE_GPU, env)];
@@ -114,5 +105,5 @@ export async function probeBackends(env: NodeJS.ProcessEnv) {
     // Its reason reads "forced by FABRIC_TFJS_BACKEND=wasm; <our kernels>": keep the kernels part.
     wasm = { reason: resolved.reason.split('; ').slice(1).join('; ') || 'stock tfjs kernels', simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT') };
   }
-  return { native, backends, cpu, auto, wasm, wasmSimd: wasm?.simd, wasmKernelCoverage: await wasmKernelCoverage() };
+  return { native, backends, cpu, auto, wasm, wasmSimd: wasm?.simd, wasmKernelCoverage: wasmLoads ? describeWasmKernelCoverage(tf) : undefined };
 }
